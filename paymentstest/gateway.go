@@ -1,0 +1,454 @@
+package paymentstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/payments-go/payments"
+)
+
+// Gateway is a scriptable, in-memory [payments.Gateway] for unit tests. It
+// is a real implementation: it keeps charges, replays idempotency keys,
+// refuses over-refunds and amount mismatches, and passes
+// [RunGatewayTests]. By default every confirm is approved; the methods
+// below script declines, extra customer actions, refund failures, delays
+// and transient failures. Every method is safe for concurrent use.
+//
+// The customer's side is simulated by [payments.Service.Prepare] (the
+// Gateway is a [payments.Preparer] that creates the charge) or by
+// [Gateway.Authorize].
+type Gateway struct {
+	name string
+
+	mu        sync.Mutex
+	charges   map[string]*charge // by reference
+	byOrderID map[string]string  // gateway order id → reference
+	flights   map[string]*flight // idempotency key → first call
+	calls     []Call
+	behavior  behavior
+	failNext  []failure
+}
+
+type charge struct {
+	payments.Charge
+	refunds   map[string]payments.Amount
+	confirmed int
+	decline   string
+}
+
+type flight struct {
+	done chan struct{}
+	ch   *payments.Charge
+	rf   *payments.RefundResult
+	err  error
+}
+
+type behavior struct {
+	decline    string
+	action     string
+	refundFail string
+	delay      time.Duration
+}
+
+type failure struct {
+	code  payments.ErrorCode
+	after bool // fail after processing (the response is lost)
+}
+
+// Call records one call to the Gateway.
+type Call struct {
+	// Op is "prepare", "confirm", "refund" or "lookup".
+	Op             string
+	IdempotencyKey string
+	Reference      string
+	GatewayOrderID string
+	Amount         payments.Amount
+	// Replayed reports that the idempotency key had been seen and the
+	// first result was returned without acting again.
+	Replayed bool
+}
+
+// NewGateway returns a Gateway named name ("fake" if empty) that approves
+// every confirm.
+func NewGateway(name string) *Gateway {
+	if name == "" {
+		name = "fake"
+	}
+	return &Gateway{
+		name:      name,
+		charges:   make(map[string]*charge),
+		byOrderID: make(map[string]string),
+		flights:   make(map[string]*flight),
+	}
+}
+
+var (
+	_ payments.Gateway  = (*Gateway)(nil)
+	_ payments.Preparer = (*Gateway)(nil)
+)
+
+// Name implements [payments.Gateway].
+func (g *Gateway) Name() string { return g.name }
+
+// Approve resets the script: confirms are approved and refunds succeed,
+// without delay.
+func (g *Gateway) Approve() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.behavior = behavior{}
+	g.failNext = nil
+}
+
+// Decline makes every following confirm decline with the gateway code
+// (such as "card_declined"): the charge fails and Confirm returns an error
+// for which [payments.Code] reports [payments.CodePaymentDeclined].
+func (g *Gateway) Decline(code string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.behavior.decline = code
+}
+
+// RequireAction makes every following confirm answer requires_action with
+// redirectURL as the page where the customer completes it; see
+// [Gateway.CompleteAction].
+func (g *Gateway) RequireAction(redirectURL string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.behavior.action = redirectURL
+}
+
+// FailRefunds makes every following refund fail with the gateway code.
+func (g *Gateway) FailRefunds(code string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.behavior.refundFail = code
+}
+
+// Delay makes every call wait d first, or until its context ends.
+func (g *Gateway) Delay(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.behavior.delay = d
+}
+
+// FailNext makes the next n calls fail with code (typically
+// [payments.CodeGatewayUnavailable]) before doing anything; after that,
+// calls succeed again.
+func (g *Gateway) FailNext(n int, code payments.ErrorCode) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for range n {
+		g.failNext = append(g.failNext, failure{code: code})
+	}
+}
+
+// LoseNextResponse makes the next n calls act (take the money, refund)
+// and then fail with [payments.CodeGatewayUnavailable], as when a
+// connection drops after the gateway processed the request. A retry with
+// the same idempotency key gets the real result.
+func (g *Gateway) LoseNextResponse(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for range n {
+		g.failNext = append(g.failNext, failure{code: payments.CodeGatewayUnavailable, after: true})
+	}
+}
+
+// Authorize simulates a customer authorising a payment of amount at the
+// gateway's page for the given gateway order id, and returns the
+// reference that Confirm needs.
+func (g *Gateway) Authorize(gatewayOrderID string, amount payments.Amount, currency payments.Currency) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.newChargeLocked(gatewayOrderID, amount, currency, payments.MethodCard).Reference
+}
+
+// AuthorizeDeclined is [Gateway.Authorize] for a customer whose card the
+// issuer will decline with code: the confirm of the returned reference
+// fails with [payments.CodePaymentDeclined].
+func (g *Gateway) AuthorizeDeclined(gatewayOrderID string, amount payments.Amount, currency payments.Currency, code string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.newChargeLocked(gatewayOrderID, amount, currency, payments.MethodCard)
+	c.decline = code
+	return c.Reference
+}
+
+// CompleteAction simulates the customer completing the extra step of a
+// requires_action charge: it becomes paid, as a later Lookup reports.
+func (g *Gateway) CompleteAction(reference string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.charges[reference]
+	if !ok || c.Status != payments.StatusRequiresAction {
+		return fmt.Errorf("paymentstest: no charge %q requires action", reference)
+	}
+	c.Status, c.PaidAt, c.confirmed = payments.StatusPaid, time.Now(), c.confirmed+1
+	return nil
+}
+
+// SetStatus forces a charge's status, as a gateway-side change that a
+// webhook would announce (a deposit, an expiry).
+func (g *Gateway) SetStatus(reference string, s payments.Status) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.charges[reference]
+	if !ok {
+		return fmt.Errorf("paymentstest: no charge %q", reference)
+	}
+	c.Status = s
+	if s == payments.StatusPaid {
+		c.PaidAt = time.Now()
+	}
+	return nil
+}
+
+// Calls returns every call so far, in order.
+func (g *Gateway) Calls() []Call {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]Call(nil), g.calls...)
+}
+
+// Confirmations returns how many times money was taken for reference
+// (replays of an idempotency key do not count). A correct caller never
+// sees more than 1.
+func (g *Gateway) Confirmations(reference string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.charges[reference]; ok {
+		return c.confirmed
+	}
+	return 0
+}
+
+// Refunded returns the amount refunded from reference.
+func (g *Gateway) Refunded(reference string) payments.Amount {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.charges[reference]; ok {
+		return c.RefundedAmount
+	}
+	return 0
+}
+
+func (g *Gateway) newChargeLocked(orderID string, amount payments.Amount, cur payments.Currency, m payments.Method) *charge {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	c := &charge{refunds: make(map[string]payments.Amount)}
+	c.Reference = "fake_" + hex.EncodeToString(b)
+	c.GatewayOrderID, c.Amount, c.Currency, c.Method = orderID, amount, cur, m
+	c.Status, c.GatewayStatus = payments.StatusReady, "authorized"
+	g.charges[c.Reference] = c
+	if orderID != "" {
+		g.byOrderID[orderID] = c.Reference
+	}
+	return c
+}
+
+func errNotFound(ref string) error {
+	return &payments.Error{Code: payments.CodePaymentNotFound, GatewayCode: "resource_missing",
+		Message: fmt.Sprintf("no such charge: %q", ref)}
+}
+
+// begin waits out the scripted delay and takes a scripted failure.
+func (g *Gateway) begin(ctx context.Context, call Call) (fail *failure, err error) {
+	g.mu.Lock()
+	d := g.behavior.delay
+	g.calls = append(g.calls, call)
+	g.mu.Unlock()
+	if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.failNext) == 0 {
+		return nil, nil
+	}
+	f := g.failNext[0]
+	g.failNext = g.failNext[1:]
+	if !f.after {
+		return nil, &payments.Error{Code: f.code, Message: "scripted failure"}
+	}
+	return &f, nil
+}
+
+// idempotent runs fn once per key: concurrent and later calls with the
+// same key wait for and share the first result. A scripted failure
+// before processing does not consume the key.
+func (g *Gateway) idempotent(ctx context.Context, op, key string, fn func() (*payments.Charge, *payments.RefundResult, error)) (*payments.Charge, *payments.RefundResult, error) {
+	if key == "" {
+		return fn()
+	}
+	k := op + "\x00" + key
+	g.mu.Lock()
+	f, seen := g.flights[k]
+	if !seen {
+		f = &flight{done: make(chan struct{})}
+		g.flights[k] = f
+	}
+	g.mu.Unlock()
+	if seen {
+		g.mu.Lock()
+		if n := len(g.calls); n > 0 {
+			g.calls[n-1].Replayed = true
+		}
+		g.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.ch, f.rf, f.err
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+	f.ch, f.rf, f.err = fn()
+	close(f.done)
+	return f.ch, f.rf, f.err
+}
+
+// Prepare implements [payments.Preparer]: it creates a charge for the
+// order, as a Stripe PaymentIntent would be created, waiting for Confirm.
+func (g *Gateway) Prepare(ctx context.Context, p *payments.PrepareParams) (*payments.Charge, error) {
+	fail, err := g.begin(ctx, Call{Op: "prepare", IdempotencyKey: p.IdempotencyKey, GatewayOrderID: p.GatewayOrderID, Amount: p.Order.Amount})
+	if err != nil {
+		return nil, err
+	}
+	ch, _, err := g.idempotent(ctx, "prepare", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		c := g.newChargeLocked(p.GatewayOrderID, p.Order.Amount, p.Order.Currency, p.Method)
+		out := c.Charge
+		out.ClientSecret = payments.Secret(c.Reference + "_secret")
+		return &out, nil, nil
+	})
+	if fail != nil {
+		return nil, &payments.Error{Code: fail.code, Message: "scripted lost response"}
+	}
+	return ch, err
+}
+
+// Confirm implements [payments.Gateway].
+func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*payments.Charge, error) {
+	fail, err := g.begin(ctx, Call{Op: "confirm", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID, Amount: p.Amount})
+	if err != nil {
+		return nil, err
+	}
+	ch, _, err := g.idempotent(ctx, "confirm", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		c, ok := g.charges[p.Reference]
+		if !ok {
+			return nil, nil, errNotFound(p.Reference)
+		}
+		switch c.Status {
+		case payments.StatusReady, payments.StatusRequiresAction, payments.StatusFailed:
+		case payments.StatusPaid, payments.StatusPartiallyRefunded, payments.StatusRefunded:
+			return nil, nil, &payments.Error{Code: payments.CodeInvalidRequest, GatewayCode: "already_confirmed", Message: "the charge was already confirmed"}
+		default:
+			return nil, nil, &payments.Error{Code: payments.CodeInvalidRequest, GatewayCode: "invalid_state", Message: "the charge is " + string(c.Status)}
+		}
+		if p.Amount != c.Amount || (p.Currency != "" && p.Currency != c.Currency) {
+			return nil, nil, &payments.Error{Code: payments.CodeAmountMismatch, GatewayCode: "amount_mismatch",
+				Message: "the amount differs from the authorised amount"}
+		}
+		decline := c.decline
+		if decline == "" {
+			decline = g.behavior.decline
+		}
+		switch {
+		case decline != "":
+			c.Status = payments.StatusFailed
+			c.Failure = &payments.Failure{Code: decline, Message: "the card was declined"}
+			return nil, nil, &payments.Error{Code: payments.CodePaymentDeclined, GatewayCode: decline, Message: "the card was declined"}
+		case g.behavior.action != "" && c.Status != payments.StatusRequiresAction:
+			c.Status, c.RedirectURL = payments.StatusRequiresAction, g.behavior.action
+		default:
+			c.Status, c.PaidAt, c.Failure = payments.StatusPaid, time.Now(), nil
+			c.confirmed++
+		}
+		out := c.Charge
+		return &out, nil, nil
+	})
+	if fail != nil {
+		return nil, &payments.Error{Code: fail.code, Message: "scripted lost response"}
+	}
+	return ch, err
+}
+
+// Refund implements [payments.Gateway].
+func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*payments.RefundResult, error) {
+	fail, err := g.begin(ctx, Call{Op: "refund", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID, Amount: p.Amount})
+	if err != nil {
+		return nil, err
+	}
+	_, rf, err := g.idempotent(ctx, "refund", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		c, ok := g.charges[p.Reference]
+		if !ok {
+			return nil, nil, errNotFound(p.Reference)
+		}
+		if !c.Status.Paid() {
+			return nil, nil, &payments.Error{Code: payments.CodeInvalidRequest, GatewayCode: "not_paid", Message: "the charge is not paid"}
+		}
+		if p.Amount <= 0 || p.Amount > c.Amount-c.RefundedAmount {
+			return nil, nil, &payments.Error{Code: payments.CodeRefundExceedsBalance, GatewayCode: "amount_too_large",
+				Message: "the refund exceeds the amount not yet refunded"}
+		}
+		if g.behavior.refundFail != "" {
+			return nil, nil, &payments.Error{Code: payments.CodeGatewayError, GatewayCode: g.behavior.refundFail, Message: "the refund was refused"}
+		}
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		ref := "fake_re_" + hex.EncodeToString(b)
+		c.refunds[ref] = p.Amount
+		c.RefundedAmount += p.Amount
+		c.Status = payments.StatusPartiallyRefunded
+		if c.RefundedAmount == c.Amount {
+			c.Status = payments.StatusRefunded
+		}
+		return nil, &payments.RefundResult{Reference: ref, Status: payments.RefundSucceeded}, nil
+	})
+	if fail != nil {
+		return nil, &payments.Error{Code: fail.code, Message: "scripted lost response"}
+	}
+	return rf, err
+}
+
+// Lookup implements [payments.Gateway]. It finds the charge by
+// Reference, else by GatewayOrderID.
+func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*payments.Charge, error) {
+	fail, err := g.begin(ctx, Call{Op: "lookup", Reference: p.Reference, GatewayOrderID: p.GatewayOrderID})
+	if err != nil {
+		return nil, err
+	}
+	if fail != nil {
+		return nil, &payments.Error{Code: fail.code, Message: "scripted lost response"}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ref := p.Reference
+	if ref == "" {
+		ref = g.byOrderID[p.GatewayOrderID]
+	}
+	c, ok := g.charges[ref]
+	if !ok {
+		return nil, errNotFound(ref)
+	}
+	out := c.Charge
+	out.ClientSecret = payments.Secret(c.Reference + "_secret")
+	return &out, nil
+}

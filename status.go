@@ -1,0 +1,113 @@
+package payments
+
+// Status is the unified status of a payment attempt, the same for every
+// gateway. A [Payment]'s status is the status of its latest attempt.
+type Status string
+
+// The statuses.
+const (
+	// StatusReady: the attempt is recorded; the customer has not finished
+	// paying (Toss READY/IN_PROGRESS before confirm; Stripe
+	// requires_payment_method or requires_confirmation; an open Checkout
+	// Session).
+	StatusReady Status = "ready"
+	// StatusProcessing: the gateway is approving the payment, or the
+	// outcome of the approval is not known yet.
+	StatusProcessing Status = "processing"
+	// StatusRequiresAction: the customer must complete an extra step such
+	// as 3-D Secure.
+	StatusRequiresAction Status = "requires_action"
+	// StatusWaitingForDeposit: a virtual account was issued; the money has
+	// not arrived.
+	StatusWaitingForDeposit Status = "waiting_for_deposit"
+	// StatusPaid: the money was taken.
+	StatusPaid Status = "paid"
+	// StatusPartiallyRefunded: part of the paid amount was refunded.
+	StatusPartiallyRefunded Status = "partially_refunded"
+	// StatusRefunded: the whole paid amount was refunded.
+	StatusRefunded Status = "refunded"
+	// StatusCanceled: the attempt was canceled before any money moved.
+	StatusCanceled Status = "canceled"
+	// StatusFailed: the gateway refused or failed the attempt.
+	StatusFailed Status = "failed"
+	// StatusExpired: the attempt ran out of time (an unconfirmed Toss
+	// payment, an expired Checkout Session, a virtual account past its due
+	// date).
+	StatusExpired Status = "expired"
+)
+
+// transitions is the explicit table of allowed status changes of one
+// attempt. There are no backward moves: nothing leaves paid except towards
+// refunded, so a late "failed" never overwrites "paid". The only ways out
+// of failed and expired lead to paid, because money that the gateway says
+// it took must be recorded (a Stripe PaymentIntent retried after a
+// decline; a deposit into a virtual account after its due date).
+var transitions = map[Status][]Status{
+	StatusReady:             {StatusProcessing, StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
+	StatusRequiresAction:    {StatusProcessing, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
+	StatusProcessing:        {StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
+	StatusWaitingForDeposit: {StatusPaid, StatusCanceled, StatusExpired},
+	StatusPaid:              {StatusPartiallyRefunded, StatusRefunded},
+	StatusPartiallyRefunded: {StatusRefunded},
+	StatusFailed:            {StatusPaid},
+	StatusExpired:           {StatusPaid},
+	StatusRefunded:          nil,
+	StatusCanceled:          nil,
+}
+
+// Valid reports whether s is one of the statuses above.
+func (s Status) Valid() bool {
+	_, ok := transitions[s]
+	return ok
+}
+
+// CanTransitionTo reports whether an attempt in status s may move to next.
+// Staying in the same status is always allowed (it changes nothing).
+func (s Status) CanTransitionTo(next Status) bool {
+	if s == next {
+		return s.Valid()
+	}
+	for _, t := range transitions[s] {
+		if t == next {
+			return true
+		}
+	}
+	return false
+}
+
+// Paid reports whether money was taken in status s (paid, partially
+// refunded or refunded).
+func (s Status) Paid() bool {
+	return s == StatusPaid || s == StatusPartiallyRefunded || s == StatusRefunded
+}
+
+// Final reports whether s admits no change but towards paid or refunds:
+// the attempt is over, and a new attempt may start.
+func (s Status) Final() bool {
+	return s == StatusCanceled || s == StatusFailed || s == StatusExpired || s.Paid()
+}
+
+// Method is how the customer pays, named as in the seed API.
+type Method string
+
+// The methods. Toss offers all of them; Stripe payments are MethodCard.
+const (
+	MethodCard           Method = "CARD"
+	MethodVirtualAccount Method = "VIRTUAL_ACCOUNT"
+	MethodTransfer       Method = "TRANSFER"
+	MethodMobile         Method = "MOBILE"
+	MethodEasyPay        Method = "EASY_PAY"
+	// MethodGiftCertificate covers Toss's culture, book and game gift
+	// certificates, which a payment may report though the seed API does
+	// not offer them.
+	MethodGiftCertificate Method = "GIFT_CERTIFICATE"
+)
+
+// Valid reports whether m is one of the methods above.
+func (m Method) Valid() bool {
+	switch m {
+	case MethodCard, MethodVirtualAccount, MethodTransfer, MethodMobile, MethodEasyPay, MethodGiftCertificate:
+		return true
+	}
+	return false
+}
