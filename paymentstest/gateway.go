@@ -31,6 +31,7 @@ type Gateway struct {
 	calls     []Call
 	behavior  behavior
 	failNext  []failure
+	now       func() time.Time
 }
 
 type charge struct {
@@ -83,7 +84,16 @@ func NewGateway(name string) *Gateway {
 		charges:   make(map[string]*charge),
 		byOrderID: make(map[string]string),
 		flights:   make(map[string]*flight),
+		now:       time.Now,
 	}
+}
+
+// SetClock makes the gateway stamp charges with now instead of
+// time.Now, for tests that pin times.
+func (g *Gateway) SetClock(now func() time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.now = now
 }
 
 var (
@@ -187,7 +197,8 @@ func (g *Gateway) CompleteAction(reference string) error {
 	if !ok || c.Status != payments.StatusRequiresAction {
 		return fmt.Errorf("paymentstest: no charge %q requires action", reference)
 	}
-	c.Status, c.PaidAt, c.confirmed = payments.StatusPaid, time.Now(), c.confirmed+1
+	c.Status, c.PaidAt, c.confirmed = payments.StatusPaid, g.now(), c.confirmed+1
+	c.GatewayStatus = string(c.Status)
 	return nil
 }
 
@@ -200,9 +211,9 @@ func (g *Gateway) SetStatus(reference string, s payments.Status) error {
 	if !ok {
 		return fmt.Errorf("paymentstest: no charge %q", reference)
 	}
-	c.Status = s
+	c.Status, c.GatewayStatus = s, string(s)
 	if s == payments.StatusPaid {
-		c.PaidAt = time.Now()
+		c.PaidAt = g.now()
 	}
 	return nil
 }
@@ -242,7 +253,7 @@ func (g *Gateway) newChargeLocked(orderID string, amount payments.Amount, cur pa
 	c := &charge{refunds: make(map[string]payments.Amount)}
 	c.Reference = "fake_" + hex.EncodeToString(b)
 	c.GatewayOrderID, c.Amount, c.Currency, c.Method = orderID, amount, cur, m
-	c.Status, c.GatewayStatus = payments.StatusReady, "authorized"
+	c.Status, c.GatewayStatus = payments.StatusReady, string(payments.StatusReady)
 	g.charges[c.Reference] = c
 	if orderID != "" {
 		g.byOrderID[orderID] = c.Reference
@@ -370,15 +381,16 @@ func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*paym
 		}
 		switch {
 		case decline != "":
-			c.Status = payments.StatusFailed
+			c.Status, c.GatewayStatus = payments.StatusFailed, string(payments.StatusFailed)
 			c.Failure = &payments.Failure{Code: decline, Message: "the card was declined"}
 			return nil, nil, &payments.Error{Code: payments.CodePaymentDeclined, GatewayCode: decline, Message: "the card was declined"}
 		case g.behavior.action != "" && c.Status != payments.StatusRequiresAction:
 			c.Status, c.RedirectURL = payments.StatusRequiresAction, g.behavior.action
 		default:
-			c.Status, c.PaidAt, c.Failure = payments.StatusPaid, time.Now(), nil
+			c.Status, c.PaidAt, c.Failure = payments.StatusPaid, g.now(), nil
 			c.confirmed++
 		}
+		c.GatewayStatus = string(c.Status)
 		out := c.Charge
 		return &out, nil, nil
 	})
@@ -420,6 +432,7 @@ func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*paymen
 		if c.RefundedAmount == c.Amount {
 			c.Status = payments.StatusRefunded
 		}
+		c.GatewayStatus = string(c.Status)
 		return nil, &payments.RefundResult{Reference: ref, Status: payments.RefundSucceeded}, nil
 	})
 	if fail != nil {

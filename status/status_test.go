@@ -1,0 +1,153 @@
+package status_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/payments-go/payments"
+	"github.com/payments-go/payments/memstore"
+	"github.com/payments-go/payments/paymentstest"
+	"github.com/payments-go/payments/status"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type fixture struct {
+	svc *payments.Service
+	gw  *paymentstest.Gateway
+	h   http.Handler
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	gw := paymentstest.NewGateway("fake")
+	clock := time.Date(2026, 1, 22, 10, 0, 0, 0, time.UTC)
+	svc, err := payments.NewService(payments.Config{
+		Store:    memstore.New(),
+		Orders:   payments.NewOrderBook(payments.Order{Number: "ORD-20260122-001", Name: "Cool T-Shirt 외 1건", Amount: 58990, Currency: payments.KRW}),
+		Gateways: []payments.Gateway{gw},
+		Now:      func() time.Time { return clock },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw.SetClock(func() time.Time { return clock.Add(time.Minute) })
+	return &fixture{svc: svc, gw: gw, h: status.NewHandler(svc)}
+}
+
+func (f *fixture) get(t *testing.T, query string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest("GET", "/status?"+query, nil))
+	return rec
+}
+
+func TestStatusErrors(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		query string
+		code  int
+		want  string
+	}{
+		{"", 400, "invalid_request"},
+		{"order_number=", 400, "invalid_request"},
+		{"order_number=NOPE", 404, "order_not_found"},
+		{"order_number=ORD-20260122-001", 404, "payment_not_found"},
+		{"order_number=ORD-20260122-001&refresh=maybe", 400, "invalid_request"},
+		{"order_number=" + string(bytes.Repeat([]byte("x"), 65)), 400, "invalid_request"},
+	}
+	for _, tt := range tests {
+		rec := f.get(t, tt.query)
+		var body struct{ Error struct{ Code string } }
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != tt.code || body.Error.Code != tt.want {
+			t.Errorf("GET /status?%s = %d %s, want %d %s", tt.query, rec.Code, body.Error.Code, tt.code, tt.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest("POST", "/status", nil))
+	if rec.Code != 405 {
+		t.Errorf("POST /status = %d, want 405", rec.Code)
+	}
+}
+
+// TestStatusGolden pins the JSON of a payment with a declined attempt, a
+// paid attempt and a partial refund.
+func TestStatusGolden(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.gw.Decline("REJECT_CARD_COMPANY")
+	_, _ = f.svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-20260122-001", Gateway: "fake"})
+	_, _ = f.svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-20260122-001"})
+	f.gw.Approve()
+	_, _ = f.svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-20260122-001", Gateway: "fake"})
+	if _, err := f.svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-20260122-001"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Refund(ctx, payments.RefundRequest{OrderNumber: "ORD-20260122-001", Amount: 8990, Reason: "한 벌 반품"}); err != nil {
+		t.Fatal(err)
+	}
+	rec := f.get(t, "order_number=ORD-20260122-001")
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	// Gateway references and ids are random; pin their shape.
+	got := regexp.MustCompile(`"(fake_re_|fake_|rf_|pay_)[0-9a-f]+"`).ReplaceAll(rec.Body.Bytes(), []byte(`"${1}ID"`))
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "status.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, pretty.Bytes()) {
+		t.Errorf("status JSON differs from %s:\n%s", golden, pretty.String())
+	}
+}
+
+func TestStatusRefreshRepairs(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	prep, _ := f.svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-20260122-001", Gateway: "fake"})
+	// The customer paid at the gateway (a 3-D Secure step finished there);
+	// nothing told us yet.
+	if err := f.gw.SetStatus(prep.Attempt.Reference, payments.StatusPaid); err != nil {
+		t.Fatal(err)
+	}
+	var v status.Payment
+	_ = json.Unmarshal(f.get(t, "order_number=ORD-20260122-001").Body.Bytes(), &v)
+	if v.Status != payments.StatusReady {
+		t.Fatalf("without refresh: %s, want ready", v.Status)
+	}
+	_ = json.Unmarshal(f.get(t, "order_number=ORD-20260122-001&refresh=true").Body.Bytes(), &v)
+	if v.Status != payments.StatusPaid || v.RefundableAmount != 58990 || v.PaidAt == nil {
+		t.Fatalf("with refresh: %+v, want paid", v)
+	}
+	f.gw.FailNext(3, payments.CodeGatewayUnavailable)
+	if rec := f.get(t, "order_number=ORD-20260122-001&refresh=true"); rec.Code != 503 {
+		t.Errorf("refresh with the gateway down: %d, want 503", rec.Code)
+	}
+}
+
+func TestStatusHasNoSecrets(t *testing.T) {
+	p := &payments.Payment{OrderNumber: "O", Attempts: []payments.Attempt{{Number: 1, DepositSecret: "ps_supersecretvalue123456"}}}
+	b, _ := json.Marshal(status.From(p))
+	if bytes.Contains(b, []byte("supersecret")) {
+		t.Errorf("status JSON contains the deposit secret: %s", b)
+	}
+}
