@@ -11,10 +11,10 @@ const (
 	EventAttemptCreated EventType = "attempt.created"
 	// EventStatusChanged: the payment's status changed (From → To).
 	EventStatusChanged EventType = "payment.status_changed"
-	// EventLatePayment: money arrived for an attempt after another
-	// attempt had already been paid (a deposit into an expired virtual
-	// account, say). The customer paid twice; the application should
-	// refund one of them.
+	// EventLatePayment: money arrived for an attempt that had already
+	// failed or expired (a deposit into a virtual account after its due
+	// date), or after another attempt had been paid, in which case the
+	// customer paid twice and the application should refund one.
 	EventLatePayment EventType = "payment.late_payment"
 	// EventRefundPending: a refund was recorded and is being sent.
 	EventRefundPending EventType = "refund.pending"
@@ -71,14 +71,15 @@ func diffEvents(before, after *Payment, at time.Time) []Event {
 	if paid := after.PaidAttempt(); paid != nil {
 		for i := range after.Attempts {
 			a := &after.Attempts[i]
-			if a.Number == paid.Number || a.Status != StatusPaid {
+			if a.Status != StatusPaid || i >= len(oldAttempts) {
 				continue
 			}
-			if i < len(oldAttempts) && oldAttempts[i].Status == StatusPaid {
+			was := oldAttempts[i].Status
+			if was.Paid() || (a.Number == paid.Number && was != StatusExpired && was != StatusFailed) {
 				continue
 			}
 			e := ev(EventLatePayment)
-			e.Attempt, e.To = a.Number, a.Status
+			e.From, e.Attempt, e.To = was, a.Number, a.Status
 			evs = append(evs, e)
 		}
 	}

@@ -97,8 +97,9 @@ func (g *Gateway) SetClock(now func() time.Time) {
 }
 
 var (
-	_ payments.Gateway  = (*Gateway)(nil)
-	_ payments.Preparer = (*Gateway)(nil)
+	_ payments.Gateway              = (*Gateway)(nil)
+	_ payments.Preparer             = (*Gateway)(nil)
+	_ payments.VirtualAccountIssuer = (*Gateway)(nil)
 )
 
 // Name implements [payments.Gateway].
@@ -464,4 +465,53 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 	out := c.Charge
 	out.ClientSecret = payments.Secret(c.Reference + "_secret")
 	return &out, nil
+}
+
+// IssueVirtualAccount implements [payments.VirtualAccountIssuer]: it
+// issues an account in bank p.Bank, due after p.ValidHours (default 168)
+// or at p.DueDate, waiting for [Gateway.Deposit].
+func (g *Gateway) IssueVirtualAccount(ctx context.Context, p *payments.VirtualAccountParams) (*payments.Charge, error) {
+	fail, err := g.begin(ctx, Call{Op: "virtual-account", IdempotencyKey: p.IdempotencyKey, GatewayOrderID: p.GatewayOrderID, Amount: p.Order.Amount})
+	if err != nil {
+		return nil, err
+	}
+	ch, _, err := g.idempotent(ctx, "virtual-account", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		c := g.newChargeLocked(p.GatewayOrderID, p.Order.Amount, p.Order.Currency, payments.MethodVirtualAccount)
+		due := p.DueDate
+		if due.IsZero() {
+			hours := p.ValidHours
+			if hours == 0 {
+				hours = 168
+			}
+			due = g.now().Add(time.Duration(hours) * time.Hour)
+		}
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		c.Status, c.GatewayStatus = payments.StatusWaitingForDeposit, string(payments.StatusWaitingForDeposit)
+		c.VirtualAccount = &payments.VirtualAccount{Bank: p.Bank, AccountNumber: fmt.Sprintf("9%011d", int64(b[0])<<32|int64(b[1])<<24|int64(b[2])<<16|int64(b[3])<<8|int64(b[4])), Holder: p.CustomerName, DueDate: due}
+		c.DepositSecret = payments.Secret("ps_" + hex.EncodeToString(b) + "fakefakefake")
+		out := c.Charge
+		return &out, nil, nil
+	})
+	if fail != nil {
+		return nil, &payments.Error{Code: fail.code, Message: "scripted lost response"}
+	}
+	return ch, err
+}
+
+// Deposit simulates the customer transferring the money into the virtual
+// account of reference, even after its due date (a late deposit), and
+// returns the deposit secret a real gateway's callback would carry.
+func (g *Gateway) Deposit(reference string) (payments.Secret, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.charges[reference]
+	if !ok || c.VirtualAccount == nil || c.Status != payments.StatusWaitingForDeposit {
+		return "", fmt.Errorf("paymentstest: no virtual account %q waits for a deposit", reference)
+	}
+	c.Status, c.GatewayStatus, c.PaidAt = payments.StatusPaid, string(payments.StatusPaid), g.now()
+	c.confirmed++
+	return c.DepositSecret, nil
 }
