@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Amount is a sum of money in the minor unit of its currency: cents for
@@ -167,9 +168,14 @@ func ParseAmount(s string, c Currency) (Amount, error) {
 	return Amount(n), nil
 }
 
+// truncate shortens s to at most n bytes, cutting on a character
+// boundary, and marks the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -373,6 +373,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 	}
 	var claimed bool
 	p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
+		claimed = false // the callback runs again after a lost race
 		a := p.Attempt(n)
 		if paid := p.PaidAttempt(); paid != nil && paid.Number != n {
 			return errorf(CodeAlreadyPaid, "the order was already paid by another attempt")

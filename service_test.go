@@ -566,3 +566,55 @@ func TestCanceledContextDuringWait(t *testing.T) {
 		t.Errorf("waiting confirm with a short deadline: %v after %v", err, time.Since(start))
 	}
 }
+
+// conflictStore makes the first Update of each order lose a race, as a
+// second replica writing first would.
+type conflictStore struct {
+	*memstore.Store
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+func (s *conflictStore) Update(ctx context.Context, p *payments.Payment) error {
+	s.mu.Lock()
+	first := !s.done[p.OrderNumber]
+	s.done[p.OrderNumber] = true
+	s.mu.Unlock()
+	if first {
+		// Another writer claims the attempt first.
+		cur, _ := s.Store.Get(ctx, p.OrderNumber)
+		cur.Attempts[len(cur.Attempts)-1].Status = payments.StatusProcessing
+		cur.Status = payments.StatusProcessing
+		_ = s.Store.Update(ctx, cur)
+		return payments.ErrConflict
+	}
+	return s.Store.Update(ctx, p)
+}
+
+// TestLostClaimDoesNotCallGateway: a confirm whose claim loses the race
+// waits for the winner instead of calling the gateway.
+func TestLostClaimDoesNotCallGateway(t *testing.T) {
+	gw := paymentstest.NewGateway("fake")
+	st := &conflictStore{Store: memstore.New(), done: map[string]bool{}}
+	svc, err := payments.NewService(payments.Config{Store: st, Gateways: []payments.Gateway{gw},
+		Orders: payments.NewOrderBook(payments.Order{Number: "ORD-1", Name: "x", Amount: 100, Currency: payments.KRW})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.done["ORD-1"] = true // let Prepare's writes through
+	if _, err := svc.Prepare(t.Context(), payments.PrepareRequest{OrderNumber: "ORD-1", Gateway: "fake"}); err != nil {
+		t.Fatal(err)
+	}
+	st.done["ORD-1"] = false // the confirm's claim loses the race
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	p, _ := svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-1"})
+	if p == nil || p.Status != payments.StatusProcessing {
+		t.Fatalf("loser of the claim: %v", p)
+	}
+	for _, c := range gw.Calls() {
+		if c.Op == "confirm" {
+			t.Fatal("the loser of the claim called the gateway")
+		}
+	}
+}

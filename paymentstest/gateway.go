@@ -267,41 +267,43 @@ func errNotFound(ref string) error {
 		Message: fmt.Sprintf("no such charge: %q", ref)}
 }
 
-// begin waits out the scripted delay and takes a scripted failure.
-func (g *Gateway) begin(ctx context.Context, call Call) (fail *failure, err error) {
+// begin records the call, waits out the scripted delay and takes a
+// scripted failure. It returns the call's index in the log.
+func (g *Gateway) begin(ctx context.Context, call Call) (idx int, fail *failure, err error) {
 	g.mu.Lock()
 	d := g.behavior.delay
 	g.calls = append(g.calls, call)
+	idx = len(g.calls) - 1
 	g.mu.Unlock()
 	if d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return idx, nil, ctx.Err()
 		case <-t.C:
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return idx, nil, err
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.failNext) == 0 {
-		return nil, nil
+		return idx, nil, nil
 	}
 	f := g.failNext[0]
 	g.failNext = g.failNext[1:]
 	if !f.after {
-		return nil, &payments.Error{Code: f.code, Message: "scripted failure"}
+		return idx, nil, &payments.Error{Code: f.code, Message: "scripted failure"}
 	}
-	return &f, nil
+	return idx, &f, nil
 }
 
 // idempotent runs fn once per key: concurrent and later calls with the
 // same key wait for and share the first result. A scripted failure
 // before processing does not consume the key.
-func (g *Gateway) idempotent(ctx context.Context, op, key string, fn func() (*payments.Charge, *payments.RefundResult, error)) (*payments.Charge, *payments.RefundResult, error) {
+func (g *Gateway) idempotent(ctx context.Context, idx int, op, key string, fn func() (*payments.Charge, *payments.RefundResult, error)) (*payments.Charge, *payments.RefundResult, error) {
 	if key == "" {
 		return fn()
 	}
@@ -315,9 +317,7 @@ func (g *Gateway) idempotent(ctx context.Context, op, key string, fn func() (*pa
 	g.mu.Unlock()
 	if seen {
 		g.mu.Lock()
-		if n := len(g.calls); n > 0 {
-			g.calls[n-1].Replayed = true
-		}
+		g.calls[idx].Replayed = true
 		g.mu.Unlock()
 		select {
 		case <-f.done:
@@ -334,11 +334,11 @@ func (g *Gateway) idempotent(ctx context.Context, op, key string, fn func() (*pa
 // Prepare implements [payments.Preparer]: it creates a charge for the
 // order, as a Stripe PaymentIntent would be created, waiting for Confirm.
 func (g *Gateway) Prepare(ctx context.Context, p *payments.PrepareParams) (*payments.Charge, error) {
-	fail, err := g.begin(ctx, Call{Op: "prepare", IdempotencyKey: p.IdempotencyKey, GatewayOrderID: p.GatewayOrderID, Amount: p.Order.Amount})
+	idx, fail, err := g.begin(ctx, Call{Op: "prepare", IdempotencyKey: p.IdempotencyKey, GatewayOrderID: p.GatewayOrderID, Amount: p.Order.Amount})
 	if err != nil {
 		return nil, err
 	}
-	ch, _, err := g.idempotent(ctx, "prepare", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+	ch, _, err := g.idempotent(ctx, idx, "prepare", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		c := g.newChargeLocked(p.GatewayOrderID, p.Order.Amount, p.Order.Currency, p.Method)
@@ -354,11 +354,11 @@ func (g *Gateway) Prepare(ctx context.Context, p *payments.PrepareParams) (*paym
 
 // Confirm implements [payments.Gateway].
 func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*payments.Charge, error) {
-	fail, err := g.begin(ctx, Call{Op: "confirm", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID, Amount: p.Amount})
+	idx, fail, err := g.begin(ctx, Call{Op: "confirm", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID, Amount: p.Amount})
 	if err != nil {
 		return nil, err
 	}
-	ch, _, err := g.idempotent(ctx, "confirm", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+	ch, _, err := g.idempotent(ctx, idx, "confirm", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		c, ok := g.charges[p.Reference]
@@ -403,11 +403,11 @@ func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*paym
 
 // Refund implements [payments.Gateway].
 func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*payments.RefundResult, error) {
-	fail, err := g.begin(ctx, Call{Op: "refund", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID, Amount: p.Amount})
+	idx, fail, err := g.begin(ctx, Call{Op: "refund", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID, Amount: p.Amount})
 	if err != nil {
 		return nil, err
 	}
-	_, rf, err := g.idempotent(ctx, "refund", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+	_, rf, err := g.idempotent(ctx, idx, "refund", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		c, ok := g.charges[p.Reference]
@@ -445,7 +445,7 @@ func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*paymen
 // Lookup implements [payments.Gateway]. It finds the charge by
 // Reference, else by GatewayOrderID.
 func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*payments.Charge, error) {
-	fail, err := g.begin(ctx, Call{Op: "lookup", Reference: p.Reference, GatewayOrderID: p.GatewayOrderID})
+	_, fail, err := g.begin(ctx, Call{Op: "lookup", Reference: p.Reference, GatewayOrderID: p.GatewayOrderID})
 	if err != nil {
 		return nil, err
 	}
@@ -471,11 +471,11 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 // issues an account in bank p.Bank, due after p.ValidHours (default 168)
 // or at p.DueDate, waiting for [Gateway.Deposit].
 func (g *Gateway) IssueVirtualAccount(ctx context.Context, p *payments.VirtualAccountParams) (*payments.Charge, error) {
-	fail, err := g.begin(ctx, Call{Op: "virtual-account", IdempotencyKey: p.IdempotencyKey, GatewayOrderID: p.GatewayOrderID, Amount: p.Order.Amount})
+	idx, fail, err := g.begin(ctx, Call{Op: "virtual-account", IdempotencyKey: p.IdempotencyKey, GatewayOrderID: p.GatewayOrderID, Amount: p.Order.Amount})
 	if err != nil {
 		return nil, err
 	}
-	ch, _, err := g.idempotent(ctx, "virtual-account", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+	ch, _, err := g.idempotent(ctx, idx, "virtual-account", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		c := g.newChargeLocked(p.GatewayOrderID, p.Order.Amount, p.Order.Currency, payments.MethodVirtualAccount)

@@ -1,0 +1,97 @@
+// Package stripetest is a stateful, in-memory fake of the Stripe API
+// endpoints this module uses, for tests and for running the example shop
+// offline. Point stripe-go v76 at it and it behaves like api.stripe.com in
+// test mode for Checkout Sessions, PaymentIntents and refunds, with a
+// sandbox hosted-checkout page, 3-D Secure challenges, decline test cards,
+// idempotent replay and signed webhook events.
+//
+// # Using it with stripe-go
+//
+// [NewTestServer] starts a [Server] on a loopback [httptest.Server]:
+//
+//	srv, ts := stripetest.NewTestServer(t, stripetest.Config{})
+//	api := client.New("sk_test_123", stripego.NewBackendsWithConfig(&stripego.BackendConfig{
+//		URL:               stripego.String(ts.URL),
+//		LeveledLogger:     &stripego.LeveledLogger{Level: stripego.LevelNull},
+//		MaxNetworkRetries: stripego.Int64(0),
+//	}))
+//
+// A [Server] is also a plain [http.Handler] built by [New]; mount it in a
+// process with [http.StripPrefix] and set [Config].PublicURL to the
+// prefixed base URL so that hosted-page links carry the prefix.
+//
+// # Endpoints
+//
+// POST /v1/checkout/sessions, GET /v1/checkout/sessions/{id},
+// POST /v1/checkout/sessions/{id}/expire, POST /v1/payment_intents,
+// GET /v1/payment_intents/{id}, POST /v1/payment_intents/{id}/confirm,
+// POST /v1/payment_intents/{id}/cancel, POST /v1/refunds,
+// GET /v1/refunds/{id} and GET /v1/charges/{id}. Bodies are decoded as
+// stripe-go sends them (nested keys such as
+// line_items[0][price_data][currency], metadata[k], expand[0] or
+// expand[]); unknown parameters are rejected with parameter_unknown, as
+// Stripe does. Responses are Stripe-shaped JSON that decodes into the v76
+// types, expandable fields honour expand, and errors use Stripe's
+// {"error": {...}} shape, codes and HTTP statuses (401 for a missing or
+// non-test key, 404 resource_missing, 402 card_error, 400
+// idempotency_error ...).
+//
+// # Test payment methods
+//
+// [PMVisa] and [PMMastercard] succeed; [PMDeclined],
+// [PMInsufficientFunds], [PMLostCard], [PMExpiredCard], [PMIncorrectCVC]
+// and [PMProcessingError] fail with a 402 card error whose decline code
+// matches Stripe's, leaving the PaymentIntent in requires_payment_method
+// with last_payment_error set; [PMThreeDSecure] and
+// [PMAuthenticationRequired] put it in requires_action with a
+// next_action.redirect_to_url pointing at the sandbox challenge page
+// (use_stripe_sdk when no return_url was given). Completing the challenge
+// there, or with [Server.Authenticate], makes the payment succeed or fail
+// and redirects to return_url with payment_intent,
+// payment_intent_client_secret and redirect_status.
+//
+// # Hosted checkout sandbox
+//
+// A session's url leads to GET /sandbox/checkout/{id}, a small page
+// (no external assets) listing the line items and total with a choice of
+// test cards. Pay completes the session and 303-redirects to success_url
+// with {CHECKOUT_SESSION_ID} replaced; Cancel goes to cancel_url.
+// [Server.CompleteSession] and [Server.ExpireSession] do the same without
+// a browser.
+//
+// # Idempotency
+//
+// As with Stripe, a POST carrying an Idempotency-Key is executed once per
+// API key: a repeat with the same parameters replays the stored response
+// with the header Idempotent-Replayed: true, and a repeat with different
+// parameters or on another endpoint fails with a 400 idempotency_error.
+// Only executed requests (successes and card declines) are stored, for 24
+// hours. [Server.Executed] counts real executions per operation.
+//
+// # Events
+//
+// The server records checkout.session.completed, checkout.session.expired,
+// payment_intent.succeeded, payment_intent.payment_failed,
+// payment_intent.requires_action, payment_intent.canceled and
+// charge.refunded events ([Server.Events]), with api_version pinned to
+// stripe-go's. If [Config].WebhookURL is set it delivers them, signed
+// like Stripe (Stripe-Signature: t=...,v1=...), from a goroutine that runs
+// only while events are queued; [Server.Flush] waits for the queue and
+// [Server.Close] stops delivery. [Server.SignedEvent] and [Server.Sign]
+// build signed payloads for webhook handler tests.
+//
+// # Fault injection
+//
+// [Server.FailNext] makes the next requests fail before processing;
+// [Server.DropAfterProcessing] processes them and then closes the
+// connection without answering, to exercise retries with the same
+// idempotency key. [Server.Calls] is the request log.
+//
+// # Limits
+//
+// Only card payments with automatic capture in payment mode are modelled:
+// no customers, prices, products, setup or subscription mode, manual
+// capture or embedded checkout (these are rejected with a message naming
+// stripetest). Amount minimums are checked for a few major currencies
+// only.
+package stripetest
