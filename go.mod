@@ -5,6 +5,7 @@ go 1.24
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.7.6
+	github.com/jarcoal/httpmock v1.4.2
 	github.com/stripe/stripe-go/v76 v76.25.0
 )
 
