@@ -56,6 +56,7 @@ type Service struct {
 	store       Store
 	orders      Orders
 	gateways    map[string]Gateway
+	order       []Gateway // as configured
 	onEvent     func(context.Context, Event)
 	log         *slog.Logger
 	now         func() time.Time
@@ -94,6 +95,7 @@ func NewService(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("payments: gateway %q configured twice", g.Name())
 		}
 		s.gateways[g.Name()] = g
+		s.order = append(s.order, g)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -253,7 +255,7 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 // customer transfers the order's amount.
 type VirtualAccountRequest struct {
 	OrderNumber string
-	// Gateway defaults to the only configured [VirtualAccountIssuer].
+	// Gateway defaults to the first configured [VirtualAccountIssuer].
 	Gateway string
 	// Amount, if not zero, must equal the order's amount.
 	Amount Amount
@@ -273,9 +275,9 @@ type VirtualAccountRequest struct {
 // account.
 func (s *Service) IssueVirtualAccount(ctx context.Context, req VirtualAccountRequest) (*Payment, error) {
 	name, issuer := req.Gateway, VirtualAccountIssuer(nil)
-	for n, g := range s.gateways {
-		if i, ok := g.(VirtualAccountIssuer); ok && (name == "" || name == n) {
-			name, issuer = n, i
+	for _, g := range s.order {
+		if i, ok := g.(VirtualAccountIssuer); ok && (name == "" || name == g.Name()) {
+			name, issuer = g.Name(), i
 			break
 		}
 	}
