@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -98,7 +97,7 @@ func NewService(cfg Config) (*Service, error) {
 		s.order = append(s.order, g)
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -424,9 +423,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 
 // awaitConfirm waits for another caller's confirm of attempt n to finish.
 func (s *Service) awaitConfirm(ctx context.Context, p *Payment, n int) (*Payment, error) {
-	deadline := s.now().Add(s.confirmWait)
+	// Real (monotonic) time, not Config.Now: a test's frozen clock must
+	// not make a waiter wait forever.
+	deadline := time.Now().Add(s.confirmWait)
 	delay := 5 * time.Millisecond
-	for p.Attempt(n).Status == StatusProcessing && s.now().Before(deadline) {
+	for p.Attempt(n).Status == StatusProcessing && time.Now().Before(deadline) {
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
