@@ -15,8 +15,9 @@ func TestWebhookPaymentStatusChanged(t *testing.T) {
 	rc := newReceiver(t)
 	f := newFixture(t, Config{WebhookURL: rc.URL})
 	p := f.approved("order-0001", 10000, "CARD")
-	f.cancel(p.PaymentKey, map[string]any{"cancelReason": "x", "cancelAmount": 1000}, nil)
 	f.s.FlushWebhooks() // deliveries are asynchronous; keep their order for the test
+	f.cancel(p.PaymentKey, map[string]any{"cancelReason": "x", "cancelAmount": 1000}, nil)
+	f.s.FlushWebhooks()
 	f.cancel(p.PaymentKey, map[string]any{"cancelReason": "x"}, nil)
 	f.s.FlushWebhooks()
 	declined := f.authorize("order-0002", 1000, "CARD")
