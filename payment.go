@@ -229,20 +229,32 @@ func (p *Payment) Clone() *Payment {
 	if p == nil {
 		return nil
 	}
-	c := *p
+	var c *Payment
+	if len(p.Attempts) == 1 {
+		// The usual payment of one attempt, in one allocation.
+		pa := &struct {
+			p Payment
+			a [1]Attempt
+		}{p: *p, a: [1]Attempt{p.Attempts[0]}}
+		c = &pa.p
+		c.Attempts = pa.a[:1:1]
+	} else {
+		cp := *p
+		c = &cp
+		c.Attempts = append([]Attempt(nil), p.Attempts...)
+	}
 	c.Refunds = append([]Refund(nil), p.Refunds...)
 	for i := range c.Refunds {
 		c.Refunds[i].ReceiveAccount = cloneBank(c.Refunds[i].ReceiveAccount)
 		c.Refunds[i].Failure = cloneFailure(c.Refunds[i].Failure)
 	}
-	c.Attempts = append([]Attempt(nil), p.Attempts...)
 	for i := range c.Attempts {
 		c.Attempts[i].VirtualAccount = cloneVA(c.Attempts[i].VirtualAccount)
 		c.Attempts[i].Failure = cloneFailure(c.Attempts[i].Failure)
 	}
 	c.VirtualAccount = cloneVA(p.VirtualAccount)
 	c.Failure = cloneFailure(p.Failure)
-	return &c
+	return c
 }
 
 func cloneVA(v *VirtualAccount) *VirtualAccount {

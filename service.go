@@ -373,7 +373,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 		return nil, errorf(CodeAmountMismatch, fmt.Sprintf("amount %d does not match the payment's amount", req.Amount))
 	}
 	var claimed bool
-	p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
+	// p was just read: the claim starts from it rather than reading it
+	// again, and compare-and-set catches any change since. The claim
+	// changes nothing when it returns an error, and a failed write drops
+	// the payment: no copy of it before the claim is needed.
+	p, err = s.claimFrom(ctx, p, p.OrderNumber, func(p *Payment) error {
 		claimed = false // the callback runs again after a lost race
 		a := p.Attempt(n)
 		if paid := p.PaidAttempt(); paid != nil && paid.Number != n {
@@ -418,7 +422,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 		PaymentMethod:  req.PaymentMethod,
 		ReturnURL:      req.ReturnURL,
 	})
-	return s.settleGatewayCall(ctx, p.OrderNumber, n, ch, gerr)
+	return s.settleGatewayCallFrom(ctx, p, p.OrderNumber, n, ch, gerr)
 }
 
 // awaitConfirm waits for another caller's confirm of attempt n to finish.
@@ -471,6 +475,13 @@ func outcome(p *Payment, n int) error {
 // when the outcome is unknown, a lookup that may settle it. It returns the
 // stored payment and the error for the caller.
 func (s *Service) settleGatewayCall(ctx context.Context, order string, n int, ch *Charge, gerr error) (*Payment, error) {
+	return s.settleGatewayCallFrom(ctx, nil, order, n, ch, gerr)
+}
+
+// settleGatewayCallFrom is settleGatewayCall starting the update from
+// cur, the caller's copy of the payment as it stored it before the call
+// (nil to read it).
+func (s *Service) settleGatewayCallFrom(ctx context.Context, cur *Payment, order string, n int, ch *Charge, gerr error) (*Payment, error) {
 	if gerr != nil && !definitive(gerr) {
 		// The gateway may have acted. Ask it, with a short deadline of our
 		// own so that a caller who hung up does not leave the record open.
@@ -490,7 +501,7 @@ func (s *Service) settleGatewayCall(ctx context.Context, order string, n int, ch
 		}
 	}
 	var applyErr error
-	p, err := s.update(ctx, order, func(p *Payment) error {
+	p, err := s.updateFrom(ctx, cur, order, func(p *Payment) error {
 		a := p.Attempt(n)
 		if gerr != nil {
 			if a.Status.Final() {
@@ -1140,24 +1151,56 @@ var errNoChange = errors.New("no change")
 // the events of the committed change. If mutate returns errNoChange, the
 // stored payment is returned unchanged; another error aborts.
 func (s *Service) update(ctx context.Context, order string, mutate func(*Payment) error) (*Payment, error) {
+	return s.updateFrom(ctx, nil, order, mutate)
+}
+
+// updateFrom is update with a first try on cur, the caller's own copy of
+// the payment as it was stored (nil to read it). The caller must not use
+// cur afterwards. A cur that is no longer current costs a lost
+// compare-and-set and a reread, as a concurrent change would.
+func (s *Service) updateFrom(ctx context.Context, cur *Payment, order string, mutate func(*Payment) error) (*Payment, error) {
+	return s.updateLoop(ctx, cur, order, mutate, false)
+}
+
+// claimFrom is updateFrom for a mutate that leaves the payment as it was
+// whenever it returns an error (errNoChange included), by a caller that
+// drops the payment when the update fails: the payment returned with
+// errNoChange is then the one mutate saw, and without an OnEvent hook no
+// copy is made before mutate runs. A failed write returns a nil payment.
+func (s *Service) claimFrom(ctx context.Context, cur *Payment, order string, mutate func(*Payment) error) (*Payment, error) {
+	return s.updateLoop(ctx, cur, order, mutate, true)
+}
+
+func (s *Service) updateLoop(ctx context.Context, cur *Payment, order string, mutate func(*Payment) error, pure bool) (*Payment, error) {
 	for {
-		cur, err := s.store.Get(ctx, order)
-		if err != nil {
-			return nil, err
+		if cur == nil {
+			var err error
+			if cur, err = s.store.Get(ctx, order); err != nil {
+				return nil, err
+			}
 		}
-		p, err := s.tryUpdate(ctx, cur, mutate)
+		p, err := s.tryUpdate(ctx, cur, mutate, pure)
 		if !errors.Is(err, ErrConflict) {
 			return p, err
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		cur = nil
 	}
 }
 
-func (s *Service) tryUpdate(ctx context.Context, cur *Payment, mutate func(*Payment) error) (*Payment, error) {
-	before := cur.Clone()
+// tryUpdate applies mutate to cur and stores it. pure is claimFrom's
+// promise about mutate and the caller.
+func (s *Service) tryUpdate(ctx context.Context, cur *Payment, mutate func(*Payment) error, pure bool) (*Payment, error) {
+	var before *Payment
+	if !pure || s.onEvent != nil {
+		before = cur.Clone()
+	}
 	if err := mutate(cur); err != nil {
+		if before == nil {
+			before = cur // unchanged, as mutate promises
+		}
 		if errors.Is(err, errNoChange) {
 			return before, nil
 		}
@@ -1187,7 +1230,9 @@ func (s *Service) upsert(ctx context.Context, order Order, mutate func(*Payment)
 			err := s.store.Create(ctx, p)
 			if err == nil {
 				s.emit(ctx, nil, p)
-				return p.Clone(), nil
+				// p is this call's own: the store and the events keep
+				// copies of it.
+				return p, nil
 			}
 			if !errors.Is(err, ErrConflict) {
 				return nil, err
@@ -1197,7 +1242,7 @@ func (s *Service) upsert(ctx context.Context, order Order, mutate func(*Payment)
 		if err != nil {
 			return nil, err
 		}
-		p, err := s.tryUpdate(ctx, cur, mutate)
+		p, err := s.tryUpdate(ctx, cur, mutate, false)
 		if !errors.Is(err, ErrConflict) {
 			return p, err
 		}
@@ -1309,13 +1354,19 @@ func (s *Service) ConfirmKey(p *Payment, n int) string {
 }
 
 func hash(parts ...string) string {
-	h := sha256.New()
+	// The SHA-256 of "<len>:<part>" for each part in turn, hashed in one
+	// go from a buffer on the stack for the usual short parts.
+	var buf [256]byte
+	b := buf[:0]
 	for _, p := range parts {
-		h.Write([]byte(strconv.Itoa(len(p))))
-		h.Write([]byte{':'})
-		h.Write([]byte(p))
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 func randomHex(n int) string {

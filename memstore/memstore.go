@@ -8,8 +8,8 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -58,7 +58,7 @@ func (s *Store) Get(ctx context.Context, orderNumber string) (*payments.Payment,
 	defer s.mu.Unlock()
 	p, ok := s.payments[orderNumber]
 	if !ok {
-		return nil, &payments.Error{Code: payments.CodePaymentNotFound, Message: fmt.Sprintf("no payment for order %q", orderNumber)}
+		return nil, &payments.Error{Code: payments.CodePaymentNotFound, Message: "no payment for order " + strconv.Quote(orderNumber)}
 	}
 	return p.Clone(), nil
 }
@@ -72,7 +72,7 @@ func (s *Store) Update(ctx context.Context, p *payments.Payment) error {
 	defer s.mu.Unlock()
 	cur, ok := s.payments[p.OrderNumber]
 	if !ok {
-		return &payments.Error{Code: payments.CodePaymentNotFound, Message: fmt.Sprintf("no payment for order %q", p.OrderNumber)}
+		return &payments.Error{Code: payments.CodePaymentNotFound, Message: "no payment for order " + strconv.Quote(p.OrderNumber)}
 	}
 	if cur.Version != p.Version {
 		return payments.ErrConflict

@@ -19,6 +19,7 @@ package status
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/payments-go/payments"
@@ -174,6 +175,120 @@ func Handler(svc *payments.Service) http.Handler {
 				p = np
 			}
 		}
-		httpjson.Write(w, http.StatusOK, From(p))
+		v := From(p)
+		if b, ok := v.appendJSON(httpjson.Buffer()); ok {
+			httpjson.WriteEncoded(w, http.StatusOK, b)
+			return
+		}
+		httpjson.Write(w, http.StatusOK, v)
 	})
+}
+
+// appendJSON appends v and a newline exactly as httpjson.Write encodes
+// them, without reflection. It reports false where encoding/json would
+// fail (a time outside years 0–9999); httpjson.Write then answers.
+func (v *Payment) appendJSON(b []byte) ([]byte, bool) {
+	ok := true
+	str := func(key, s string) {
+		b = append(b, key...)
+		b = httpjson.AppendString(b, s)
+	}
+	num := func(key string, n int64) {
+		b = append(b, key...)
+		b = strconv.AppendInt(b, n, 10)
+	}
+	tm := func(key string, t time.Time) {
+		b = append(b, key...)
+		if ok {
+			b, ok = httpjson.AppendTime(b, t)
+		}
+	}
+	fail := func(key string, f *Failure) {
+		if f != nil {
+			b = append(b, key...)
+			str(`{"code":`, f.Code)
+			str(`,"message":`, f.Message)
+			b = append(b, '}')
+		}
+	}
+	str(`{"order_number":`, v.OrderNumber)
+	str(`,"gateway":`, v.Gateway)
+	str(`,"status":`, string(v.Status))
+	if v.GatewayStatus != "" {
+		str(`,"gateway_status":`, v.GatewayStatus)
+	}
+	str(`,"method":`, string(v.Method))
+	num(`,"amount":`, int64(v.Amount))
+	str(`,"currency":`, string(v.Currency))
+	num(`,"refunded_amount":`, int64(v.RefundedAmount))
+	num(`,"refundable_amount":`, int64(v.RefundableAmount))
+	if v.GatewayReference != "" {
+		str(`,"gateway_reference":`, v.GatewayReference)
+	}
+	if va := v.VirtualAccount; va != nil {
+		str(`,"virtual_account":{"bank":`, va.Bank)
+		str(`,"account_number":`, va.AccountNumber)
+		str(`,"holder":`, va.Holder)
+		tm(`,"due_date":`, va.DueDate)
+		b = append(b, '}')
+	}
+	b = append(b, `,"refunds":`...)
+	if v.Refunds == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range v.Refunds {
+			r := &v.Refunds[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			str(`{"id":`, r.ID)
+			num(`,"amount":`, int64(r.Amount))
+			str(`,"reason":`, r.Reason)
+			str(`,"status":`, string(r.Status))
+			if r.GatewayReference != "" {
+				str(`,"gateway_reference":`, r.GatewayReference)
+			}
+			fail(`,"failure":`, r.Failure)
+			tm(`,"created_at":`, r.CreatedAt)
+			tm(`,"updated_at":`, r.UpdatedAt)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"attempts":`...)
+	if v.Attempts == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range v.Attempts {
+			a := &v.Attempts[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			num(`{"number":`, int64(a.Number))
+			str(`,"gateway":`, a.Gateway)
+			str(`,"method":`, string(a.Method))
+			str(`,"status":`, string(a.Status))
+			if a.GatewayStatus != "" {
+				str(`,"gateway_status":`, a.GatewayStatus)
+			}
+			str(`,"gateway_order_id":`, a.GatewayOrderID)
+			if a.GatewayReference != "" {
+				str(`,"gateway_reference":`, a.GatewayReference)
+			}
+			fail(`,"failure":`, a.Failure)
+			tm(`,"created_at":`, a.CreatedAt)
+			tm(`,"updated_at":`, a.UpdatedAt)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	fail(`,"failure":`, v.Failure)
+	tm(`,"created_at":`, v.CreatedAt)
+	tm(`,"updated_at":`, v.UpdatedAt)
+	if v.PaidAt != nil {
+		tm(`,"paid_at":`, *v.PaidAt)
+	}
+	return append(b, '}', '\n'), ok
 }

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/payments-go/payments"
+	"github.com/payments-go/payments/internal/httpjson"
 	"github.com/payments-go/payments/internal/redact"
 	"github.com/payments-go/payments/internal/retry"
 )
@@ -298,7 +299,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, idem
 		if err := tossCheckIdempotencyKey(idempotencyKey); err != nil {
 			return nil, err
 		}
-		b, err := json.Marshal(body)
+		b, err := tossMarshal(body)
 		if err != nil {
 			return nil, &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: the request could not be encoded", Err: err}
 		}
@@ -340,6 +341,18 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, idem
 		return nil, tossPaymentsError(ctx, op, err)
 	}
 	return out, nil
+}
+
+// tossMarshal is json.Marshal, without reflection for a ConfirmRequest.
+func tossMarshal(body any) ([]byte, error) {
+	if r, ok := body.(ConfirmRequest); ok {
+		b := make([]byte, 0, 64+len(r.PaymentKey)+len(r.OrderID))
+		b = httpjson.AppendString(append(b, `{"paymentKey":`...), r.PaymentKey)
+		b = httpjson.AppendString(append(b, `,"orderId":`...), r.OrderID)
+		b = strconv.AppendInt(append(b, `,"amount":`...), r.Amount, 10)
+		return append(b, '}'), nil
+	}
+	return json.Marshal(body)
 }
 
 // tossClassify says which failures are retried (see [Client]).
@@ -410,7 +423,7 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 		return nil, &tossTransportError{err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, tossMaxResponse+1))
+	data, err := tossReadBody(resp)
 	if err != nil {
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
 		return nil, &tossTransportError{err: err}
@@ -425,7 +438,14 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 	}
 	if resp.StatusCode/100 == 2 {
 		var p Payment
-		if err := json.Unmarshal(data, &p); err != nil {
+		// p.UnmarshalJSON rather than json.Unmarshal, which would scan
+		// the body once more before handing all of it over.
+		if err := p.UnmarshalJSON(data); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				// Malformed JSON, reported bare as json.Unmarshal does.
+				err = syn
+			}
 			c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
 			return nil, &tossBadResponse{status: resp.StatusCode, err: err}
 		}
@@ -435,6 +455,31 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 	re := &tossResponseError{api: tossDecodeError(resp.StatusCode, data), retryAfter: tossRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	c.debug(ctx, op, method, try, resp.StatusCode, re.api.Code, start, nil)
 	return nil, re
+}
+
+// tossReadBody reads the body up to tossMaxResponse+1 bytes, as
+// io.ReadAll(io.LimitReader(resp.Body, tossMaxResponse+1)) does, into a
+// buffer sized from Content-Length when there is one.
+func tossReadBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, tossMaxResponse+1)
+	size := 512
+	if cl := resp.ContentLength; cl > 0 && cl <= tossMaxResponse {
+		size = int(cl) + 1 // room to read EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func (c *Client) debug(ctx context.Context, op, method string, try, status int, code string, start time.Time, err error) {

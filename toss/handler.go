@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,6 +145,8 @@ type Handler struct {
 	log             *slog.Logger
 	now             func() time.Time
 	router          *web.Router
+	// readyRoute is the router's handler of POST /ready.
+	readyRoute http.Handler
 }
 
 // NewHandler validates cfg and returns the [Handler].
@@ -188,7 +191,8 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	}
 	replay := web.NewReplayCache(10000, 24*time.Hour)
 	rt := web.NewRouter()
-	rt.Handle(http.MethodPost, "/ready", replay.Idempotent(http.HandlerFunc(h.ready)))
+	h.readyRoute = replay.Idempotent(http.HandlerFunc(h.ready))
+	rt.Handle(http.MethodPost, "/ready", h.readyRoute)
 	rt.Handle(http.MethodGet, "/success", http.HandlerFunc(h.success))
 	rt.Handle(http.MethodGet, "/fail", http.HandlerFunc(h.fail))
 	rt.Handle(http.MethodPost, "/confirm", replay.Idempotent(http.HandlerFunc(h.confirm)))
@@ -202,7 +206,25 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 }
 
 // ServeHTTP implements [http.Handler].
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The two routes of every payment go straight to the handlers the
+	// router would pick, with the pattern it would set; anything the
+	// router could treat otherwise (another method, an escaped path, "*")
+	// goes through it.
+	if r.URL.RawPath == "" && r.RequestURI != "*" {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/success":
+			r.Pattern = "GET /success"
+			h.success(w, r)
+			return
+		case r.Method == http.MethodPost && r.URL.Path == "/ready":
+			r.Pattern = "POST /ready"
+			h.readyRoute.ServeHTTP(w, r)
+			return
+		}
+	}
+	h.router.ServeHTTP(w, r)
+}
 
 func parseCallbackBase(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
@@ -280,7 +302,7 @@ var readyEasyPayProviders = map[string]bool{
 
 func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	var req ReadyRequest
-	if err := httpjson.Decode(w, r, &req); err != nil {
+	if err := decodeReady(w, r, &req); err != nil {
 		httpjson.WriteError(w, err)
 		return
 	}
@@ -325,8 +347,10 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	if email == "" {
 		email = order.Customer.Email
 	}
-	h.log.InfoContext(ctx, "toss: payment attempt ready", "order", order.Number, "order_id", a.GatewayOrderID, "method", method)
-	httpjson.Write(w, http.StatusOK, ReadyResponse{
+	if h.log.Enabled(ctx, slog.LevelInfo) { // spares building the attributes
+		h.log.InfoContext(ctx, "toss: payment attempt ready", "order", order.Number, "order_id", a.GatewayOrderID, "method", method)
+	}
+	resp := ReadyResponse{
 		OrderNumber: order.Number,
 		Status:      a.Status,
 		Amount:      order.Amount,
@@ -343,8 +367,87 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 			SuccessURL:      h.callbackBase + "/success",
 			FailURL:         h.callbackBase + "/fail",
 		},
-	})
+	}
+	httpjson.WriteEncoded(w, http.StatusOK, resp.appendJSON(httpjson.Buffer()))
 }
+
+// appendJSON appends r and a newline exactly as httpjson.Write encodes
+// them, without reflection.
+func (r *ReadyResponse) appendJSON(b []byte) []byte {
+	str := func(key, s string) {
+		b = append(b, key...)
+		b = httpjson.AppendString(b, s)
+	}
+	num := func(key string, n int64) {
+		b = append(b, key...)
+		b = strconv.AppendInt(b, n, 10)
+	}
+	str(`{"order_number":`, r.OrderNumber)
+	str(`,"status":`, string(r.Status))
+	num(`,"amount":`, int64(r.Amount))
+	str(`,"currency":`, string(r.Currency))
+	t := &r.Toss
+	str(`,"toss":{"client_key":`, t.ClientKey)
+	str(`,"order_id":`, t.OrderID)
+	str(`,"order_name":`, t.OrderName)
+	num(`,"amount":`, int64(t.Amount))
+	str(`,"method":`, t.Method)
+	str(`,"easy_pay_provider":`, t.EasyPayProvider)
+	str(`,"customer_name":`, t.CustomerName)
+	str(`,"customer_email":`, t.CustomerEmail)
+	str(`,"success_url":`, t.SuccessURL)
+	str(`,"fail_url":`, t.FailURL)
+	return append(b, '}', '}', '\n')
+}
+
+// decodeReady is httpjson.Decode for a ReadyRequest: the usual body
+// (exact keys, each once, strings and an integer amount) in one pass,
+// anything else through httpjson.Unmarshal, which gives the same result
+// or its error.
+func decodeReady(w http.ResponseWriter, r *http.Request, req *ReadyRequest) error {
+	data, err := httpjson.ReadBody(w, r)
+	if err != nil {
+		return err
+	}
+	s := tossScan{data: data}
+	ok := s.object(readyFields, func(name string) bool {
+		switch name {
+		case "order_number":
+			return s.str(&req.OrderNumber)
+		case "amount":
+			return s.int64(&req.Amount)
+		case "order_name":
+			return s.str(&req.OrderName)
+		case "method":
+			return s.str(&req.Method)
+		case "success_url":
+			return s.str(&req.SuccessURL)
+		case "fail_url":
+			return s.str(&req.FailURL)
+		case "customer_name":
+			return s.str(&req.CustomerName)
+		case "customer_email":
+			return s.str(&req.CustomerEmail)
+		case "easy_pay_provider":
+			return s.str(&req.EasyPayProvider)
+		}
+		return false
+	})
+	if ok && s.peek() == 0 && s.i == len(data) {
+		return nil
+	}
+	slow := new(ReadyRequest) // not req, which then stays on the caller's stack
+	err = httpjson.Unmarshal(data, slow)
+	*req = *slow
+	return err
+}
+
+var readyFields = func() *tossFields {
+	f := newTossFields("order_number", "amount", "order_name", "method", "success_url", "fail_url",
+		"customer_name", "customer_email", "easy_pay_provider")
+	f.strict = true
+	return f
+}()
 
 func (req *ReadyRequest) validate() (payments.Method, error) {
 	if err := checkOrderNumberField(req.OrderNumber); err != nil {
@@ -405,12 +508,12 @@ type successQuery struct {
 // A-Za-z0-9-_, a positive integer amount and an optional paymentType;
 // none of them repeated. Other parameters are ignored.
 func parseSuccessQuery(rawQuery string) (successQuery, error) {
-	q, err := strictQuery(rawQuery, "paymentKey", "orderId", "amount", "paymentType")
-	if err != nil {
+	var q [4]string
+	if err := strictQuery(rawQuery, []string{"paymentKey", "orderId", "amount", "paymentType"}, q[:]); err != nil {
 		return successQuery{}, err
 	}
 	var out successQuery
-	out.PaymentKey, out.OrderID, out.PaymentType = q["paymentKey"], q["orderId"], q["paymentType"]
+	out.PaymentKey, out.OrderID, out.PaymentType = q[0], q[1], q[3]
 	switch {
 	case out.PaymentKey == "" || len(out.PaymentKey) > 200 || !onlySafeChars(out.PaymentKey, "-_.~"):
 		return out, invalidRequest("paymentKey is required: at most 200 letters, digits and -_.~")
@@ -419,7 +522,7 @@ func parseSuccessQuery(rawQuery string) (successQuery, error) {
 	case out.PaymentType != "" && (len(out.PaymentType) > 32 || !isUpperSnake(out.PaymentType)):
 		return out, invalidRequest("paymentType is not a Toss payment type")
 	}
-	n, ok := parsePositiveInt(q["amount"])
+	n, ok := parsePositiveInt(q[2])
 	if !ok {
 		return out, invalidRequest("amount must be a positive integer")
 	}
@@ -444,11 +547,11 @@ const (
 // of A-Za-z0-9_-, an orderId of 6–64 of A-Za-z0-9-_ and an optional
 // message, cut to 510 bytes, with control characters removed.
 func parseFailQuery(rawQuery string) (failQuery, error) {
-	q, err := strictQuery(rawQuery, "code", "message", "orderId")
-	if err != nil {
+	var q [3]string
+	if err := strictQuery(rawQuery, []string{"code", "message", "orderId"}, q[:]); err != nil {
 		return failQuery{}, err
 	}
-	out := failQuery{Code: q["code"], OrderID: q["orderId"], Message: sanitizeText(q["message"], maxFailMessage)}
+	out := failQuery{Code: q[0], OrderID: q[2], Message: sanitizeText(q[1], maxFailMessage)}
 	switch {
 	case out.Code == "" || len(out.Code) > maxFailCode || !onlySafeChars(out.Code, "-_"):
 		return out, invalidRequest("code is required: at most 64 letters, digits, - and _")
@@ -459,26 +562,26 @@ func parseFailQuery(rawQuery string) (failQuery, error) {
 }
 
 // strictQuery parses a raw query, refusing malformed encoding and
-// repeated values of the named keys.
-func strictQuery(raw string, keys ...string) (map[string]string, error) {
+// repeated values of the named keys; vals[i] receives the value of
+// keys[i] ("" when absent).
+func strictQuery(raw string, keys, vals []string) error {
 	if len(raw) > 8192 {
-		return nil, invalidRequest("the query string is too long")
+		return invalidRequest("the query string is too long")
 	}
 	v, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, invalidRequest("the query string is malformed")
+		return invalidRequest("the query string is malformed")
 	}
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
+	for i, k := range keys {
 		switch vs := v[k]; len(vs) {
 		case 0:
 		case 1:
-			out[k] = vs[0]
+			vals[i] = vs[0]
 		default:
-			return nil, handlerErrorf(payments.CodeInvalidRequest, "%s is given more than once", k)
+			return handlerErrorf(payments.CodeInvalidRequest, "%s is given more than once", k)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
@@ -570,7 +673,9 @@ func (h *Handler) answerConfirm(w http.ResponseWriter, r *http.Request, p *payme
 	unknown := code == payments.CodeGatewayUnavailable || code == payments.CodeCanceled || code == payments.CodeInternal
 	switch {
 	case cerr == nil:
-		h.log.InfoContext(ctx, "toss: confirmed", "order", p.OrderNumber, "order_id", orderID, "status", a.Status)
+		if h.log.Enabled(ctx, slog.LevelInfo) { // spares building the attributes
+			h.log.InfoContext(ctx, "toss: confirmed", "order", p.OrderNumber, "order_id", orderID, "status", a.Status)
+		}
 	case unknown:
 		h.log.WarnContext(ctx, "toss: confirm outcome unknown", "order", p.OrderNumber, "order_id", orderID, "code", code)
 	default:
@@ -702,16 +807,53 @@ func (h *Handler) redirect(w http.ResponseWriter, p *payments.Payment, target st
 		fallback()
 		return
 	}
-	q := u.Query()
-	q.Set("order_number", p.OrderNumber)
-	for k, vs := range params {
-		q[k] = vs
+	if u.RawQuery == "" {
+		u.RawQuery = redirectQuery(p.OrderNumber, params)
+	} else {
+		q := u.Query()
+		q.Set("order_number", p.OrderNumber)
+		for k, vs := range params {
+			q[k] = vs
+		}
+		u.RawQuery = q.Encode()
 	}
-	u.RawQuery = q.Encode()
-	w.Header().Set("Location", u.String())
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	httpjson.SetHeaders(w.Header(), "Location", u.String(), "Cache-Control", "no-store", "Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
+}
+
+// redirectQuery is url.Values{"order_number": {order}} with params added
+// (params win), encoded as url.Values.Encode does, without building the
+// map.
+func redirectQuery(order string, params url.Values) string {
+	var keyArray [8]string
+	keys := append(keyArray[:0], "order_number")
+	for k := range params {
+		if k != "order_number" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	add := func(key, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(key)
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	}
+	for _, k := range keys {
+		ke := url.QueryEscape(k)
+		vs, ok := params[k]
+		if !ok { // order_number, not overridden
+			add(ke, order)
+			continue
+		}
+		for _, v := range vs {
+			add(ke, v)
+		}
+	}
+	return b.String()
 }
 
 // ---------------------------------------------------------------------------

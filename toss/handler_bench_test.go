@@ -137,12 +137,21 @@ func BenchmarkCardFlow(b *testing.B) {
 		rec := benchRequest(b, env.mux, http.MethodPost, "/payments/toss/ready",
 			`{"order_number":"`+order+`","amount":58990,"order_name":"`+benchOrderName+`","method":"CARD",`+
 				`"success_url":"https://shop.example/done","fail_url":"https://shop.example/failed"}`, http.StatusOK)
-		var ready toss.ReadyResponse
+		// Only the fields the flow goes on with are decoded, as for the
+		// baseline: the browser's side is not what is measured.
+		var ready struct {
+			Toss struct {
+				OrderID   string `json:"order_id"`
+				Amount    int64  `json:"amount"`
+				OrderName string `json:"order_name"`
+				Method    string `json:"method"`
+			} `json:"toss"`
+		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &ready); err != nil {
 			b.Fatal(err)
 		}
 		// The customer in the payment window.
-		key, err := env.fake.Authorize(ready.Toss.OrderID, int64(ready.Toss.Amount), ready.Toss.OrderName, ready.Toss.Method)
+		key, err := env.fake.Authorize(ready.Toss.OrderID, ready.Toss.Amount, ready.Toss.OrderName, ready.Toss.Method)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -152,7 +161,7 @@ func BenchmarkCardFlow(b *testing.B) {
 			b.Fatalf("success redirect = %s", loc)
 		}
 		rec = benchRequest(b, env.mux, http.MethodGet, "/payments/status?order_number="+order, "", http.StatusOK)
-		var v status.Payment
+		var v struct{ Status payments.Status }
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || v.Status != payments.StatusPaid {
 			b.Fatalf("status = %+v, %v", v.Status, err)
 		}

@@ -1,13 +1,18 @@
 package toss
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/payments-go/payments"
 )
@@ -369,6 +374,9 @@ func (d *tossDecoder) time(field, s string) time.Time {
 // it in minor units (exp decimal places), refusing anything that is not
 // exactly representable as an int64 of minor units.
 func tossExactAmount(s string, exp int) (int64, error) {
+	if v, ok := tossIntAmount(s, exp); ok {
+		return v, nil
+	}
 	if len(s) > 40 {
 		return 0, errors.New("number too long")
 	}
@@ -392,6 +400,36 @@ func tossExactAmount(s string, exp int) (int64, error) {
 		return 0, fmt.Errorf("%s is out of range", s)
 	}
 	return r.Num().Int64(), nil
+}
+
+// tossIntAmount is the fast path of tossExactAmount: a plain integer
+// ("-"? digits) that fits an int64 once scaled. Anything else reports
+// false and takes the exact big.Rat path, which gives the same value or
+// the error.
+func tossIntAmount(s string, exp int) (int64, bool) {
+	digits := s
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 19 {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	for ; exp > 0; exp-- {
+		if v > math.MaxInt64/10 || v < math.MinInt64/10 {
+			return 0, false
+		}
+		v *= 10
+	}
+	return v, true
 }
 
 // tossParseTime reads an ISO-8601 timestamp: with an offset
@@ -425,8 +463,14 @@ func (f *tossWireFailure) failure() *payments.Failure {
 // rules.
 func (p *Payment) UnmarshalJSON(data []byte) error {
 	var w tossWirePayment
-	if err := json.Unmarshal(data, &w); err != nil {
-		return fmt.Errorf("toss: decoding payment: %w", err)
+	if !tossFastDecode(data, &w) {
+		// Whatever the one-pass decoder leaves alone, encoding/json
+		// decodes, with its errors.
+		slow := new(tossWirePayment)
+		if err := json.Unmarshal(data, slow); err != nil {
+			return fmt.Errorf("toss: decoding payment: %w", err)
+		}
+		w = *slow
 	}
 	d := &tossDecoder{}
 	if c := payments.Currency(strings.ToUpper(w.Currency)); c.Valid() {
@@ -792,4 +836,975 @@ func (r VirtualAccountRequest) MarshalJSON() ([]byte, error) {
 		w.CashReceipt = &cashReceipt{Type: cr.Type, RegistrationNumber: cr.RegistrationNumber}
 	}
 	return json.Marshal(w)
+}
+
+// The one-pass decoder of the Toss Payment object.
+//
+// tossFastDecode fills a tossWirePayment exactly as json.Unmarshal would,
+// in a single pass over the bytes and without reflection. It handles the
+// shapes Toss sends and reports false, leaving w partly filled, for
+// anything it does not decode exactly like encoding/json: malformed JSON,
+// a value of another type than the field's (a numeric string for an
+// amount, say), a key that is escaped, not ASCII, repeated or matches a
+// field only case-insensitively, metadata, a null element of an array,
+// a string that is not valid UTF-8, deep nesting. The caller then decodes
+// with encoding/json, which gives the same result or the error.
+
+// tossMaxDepth bounds the nesting the one-pass decoder follows.
+const tossMaxDepth = 64
+
+type tossScan struct {
+	data  []byte
+	i     int
+	depth int
+}
+
+// tossFields is the set of keys of one wire struct. A struct has at most
+// 64 fields, so that a bit set can spot repeated keys.
+type tossFields struct {
+	names []string
+	index map[string]int
+	// strict leaves objects with unknown keys to encoding/json (for
+	// DisallowUnknownFields).
+	strict bool
+}
+
+func newTossFields(names ...string) *tossFields {
+	if len(names) > 64 {
+		panic("toss: too many fields")
+	}
+	f := &tossFields{names: names, index: make(map[string]int, len(names))}
+	for i, n := range names {
+		f.index[n] = i
+	}
+	return f
+}
+
+func tossFastDecode(data []byte, w *tossWirePayment) bool {
+	s := tossScan{data: data}
+	if s.peek() != '{' || !s.payment(w) {
+		return false
+	}
+	s.peek()
+	return s.i == len(s.data)
+}
+
+// peek skips white space and returns the next byte, or 0 at the end.
+func (s *tossScan) peek() byte {
+	for s.i < len(s.data) {
+		switch c := s.data[s.i]; c {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// literal consumes word (true, false, null) if it comes next.
+func (s *tossScan) literal(word string) bool {
+	if len(s.data)-s.i >= len(word) && string(s.data[s.i:s.i+len(word)]) == word {
+		s.i += len(word)
+		return true
+	}
+	return false
+}
+
+func tossIsHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// tossStringSpecial marks the bytes rawString must look at: the quote,
+// the backslash, control characters and bytes beyond ASCII.
+var tossStringSpecial = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
+// rawString consumes a string token and returns what is between its
+// quotes, whether it has escapes and whether it has bytes beyond ASCII.
+// Escapes are checked as the JSON grammar has them; UTF-8 is not.
+func (s *tossScan) rawString() (b []byte, escaped, nonASCII, ok bool) {
+	if s.peek() != '"' {
+		return nil, false, false, false
+	}
+	d := s.data
+	for j := s.i + 1; j < len(d); j++ {
+		for j < len(d) && !tossStringSpecial[d[j]] {
+			j++
+		}
+		if j == len(d) {
+			break
+		}
+		switch c := d[j]; {
+		case c == '"':
+			b = d[s.i+1 : j]
+			s.i = j + 1
+			return b, escaped, nonASCII, true
+		case c == '\\':
+			escaped = true
+			j++
+			if j >= len(d) {
+				return nil, false, false, false
+			}
+			switch d[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if j+4 >= len(d) || !tossIsHex(d[j+1]) || !tossIsHex(d[j+2]) || !tossIsHex(d[j+3]) || !tossIsHex(d[j+4]) {
+					return nil, false, false, false
+				}
+				j += 4
+			default:
+				return nil, false, false, false
+			}
+		case c < 0x20:
+			return nil, false, false, false
+		default:
+			nonASCII = true
+		}
+	}
+	return nil, false, false, false
+}
+
+// string consumes a string token and returns its value.
+func (s *tossScan) string() (string, bool) {
+	b, escaped, nonASCII, ok := s.rawString()
+	switch {
+	case !ok:
+		return "", false
+	case escaped:
+		return tossUnescape(b, nonASCII)
+	case nonASCII && !utf8.Valid(b):
+		// encoding/json would replace the bad bytes; leave it to it.
+		return "", false
+	}
+	return tossIntern(b), true
+}
+
+// tossUnescape returns the value of the contents b of a string token
+// whose escapes rawString checked, as encoding/json unquotes it: a \u
+// escape of a surrogate half that does not pair with the next \u escape
+// becomes U+FFFD. It reports false for invalid UTF-8 (which escapes never
+// produce).
+func tossUnescape(b []byte, nonASCII bool) (string, bool) {
+	var out strings.Builder // its String does not copy
+	out.Grow(len(b))
+	for {
+		k := bytes.IndexByte(b, '\\')
+		if k < 0 {
+			out.Write(b)
+			break
+		}
+		out.Write(b[:k])
+		e := b[k+1]
+		b = b[k+2:]
+		switch e {
+		case '"', '\\', '/':
+			out.WriteByte(e)
+		case 'b':
+			out.WriteByte('\b')
+		case 'f':
+			out.WriteByte('\f')
+		case 'n':
+			out.WriteByte('\n')
+		case 'r':
+			out.WriteByte('\r')
+		case 't':
+			out.WriteByte('\t')
+		case 'u':
+			r := tossHex4(b)
+			b = b[4:]
+			if utf16.IsSurrogate(r) {
+				if len(b) >= 6 && b[0] == '\\' && b[1] == 'u' {
+					if dec := utf16.DecodeRune(r, tossHex4(b[2:])); dec != unicode.ReplacementChar {
+						out.WriteRune(dec)
+						b = b[6:]
+						continue
+					}
+				}
+				r = unicode.ReplacementChar
+			}
+			out.WriteRune(r)
+		default:
+			return "", false
+		}
+	}
+	v := out.String()
+	if nonASCII && !utf8.ValidString(v) {
+		return "", false
+	}
+	return v, true
+}
+
+// tossHex4 reads four hex digits that rawString checked.
+func tossHex4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		default:
+			c = c - 'A' + 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// tossIntern returns the common values of Toss's enum-like fields without
+// allocating.
+func tossIntern(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "tosspayments":
+		return "tosspayments"
+	case "2022-11-16":
+		return "2022-11-16"
+	case "NORMAL":
+		return "NORMAL"
+	case "KRW":
+		return "KRW"
+	case "KR":
+		return "KR"
+	case "카드":
+		return "카드"
+	case "가상계좌":
+		return "가상계좌"
+	case "간편결제":
+		return "간편결제"
+	case tossStatusReady:
+		return tossStatusReady
+	case tossStatusInProgress:
+		return tossStatusInProgress
+	case tossStatusWaitingForDeposit:
+		return tossStatusWaitingForDeposit
+	case tossStatusDone:
+		return tossStatusDone
+	case tossStatusCanceled:
+		return tossStatusCanceled
+	case tossStatusPartialCanceled:
+		return tossStatusPartialCanceled
+	case tossStatusAborted:
+		return tossStatusAborted
+	case tossStatusExpired:
+		return tossStatusExpired
+	case "신용":
+		return "신용"
+	case "체크":
+		return "체크"
+	case "개인":
+		return "개인"
+	case "법인":
+		return "법인"
+	case "COMPLETED":
+		return "COMPLETED"
+	case "INCOMPLETED":
+		return "INCOMPLETED"
+	case "NONE":
+		return "NONE"
+	}
+	return string(b)
+}
+
+// number consumes a number token as the JSON grammar has it.
+func (s *tossScan) number() ([]byte, bool) {
+	d, j := s.data, s.i
+	digits := func() bool {
+		start := j
+		for j < len(d) && '0' <= d[j] && d[j] <= '9' {
+			j++
+		}
+		return j > start
+	}
+	if j < len(d) && d[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(d) && d[j] == '0':
+		j++
+	case j < len(d) && '1' <= d[j] && d[j] <= '9':
+		digits()
+	default:
+		return nil, false
+	}
+	if j < len(d) && d[j] == '.' {
+		j++
+		if !digits() {
+			return nil, false
+		}
+	}
+	if j < len(d) && (d[j] == 'e' || d[j] == 'E') {
+		j++
+		if j < len(d) && (d[j] == '+' || d[j] == '-') {
+			j++
+		}
+		if !digits() {
+			return nil, false
+		}
+	}
+	tok := d[s.i:j]
+	s.i = j
+	return tok, true
+}
+
+// skip consumes a value of any type.
+func (s *tossScan) skip() bool {
+	switch s.peek() {
+	case '"':
+		_, _, _, ok := s.rawString()
+		return ok
+	case '{':
+		s.i++
+		if s.depth++; s.depth > tossMaxDepth {
+			return false
+		}
+		if s.peek() == '}' {
+			s.i++
+			s.depth--
+			return true
+		}
+		for {
+			if _, _, _, ok := s.rawString(); !ok || s.peek() != ':' {
+				return false
+			}
+			s.i++
+			if !s.skip() {
+				return false
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case '}':
+				s.i++
+				s.depth--
+				return true
+			default:
+				return false
+			}
+		}
+	case '[':
+		s.i++
+		if s.depth++; s.depth > tossMaxDepth {
+			return false
+		}
+		if s.peek() == ']' {
+			s.i++
+			s.depth--
+			return true
+		}
+		for {
+			if !s.skip() {
+				return false
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				s.depth--
+				return true
+			default:
+				return false
+			}
+		}
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	}
+	_, ok := s.number()
+	return ok
+}
+
+// tossFoldEqual reports whether the ASCII key equals name but for the
+// case of letters, as encoding/json matches keys.
+func tossFoldEqual(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		a, b := key[i], name[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// object consumes an object, calling field with the name of each known
+// key to decode its value. Unknown keys are skipped.
+func (s *tossScan) object(fs *tossFields, field func(name string) bool) bool {
+	if s.peek() != '{' {
+		return false
+	}
+	s.i++
+	if s.depth++; s.depth > tossMaxDepth {
+		return false
+	}
+	var seen uint64
+	if s.peek() == '}' {
+		s.i++
+		s.depth--
+		return true
+	}
+	next := 0 // the field expected next: Toss sends them in order
+	for {
+		key, escaped, nonASCII, ok := s.rawString()
+		if !ok || escaped || nonASCII || s.peek() != ':' {
+			return false
+		}
+		s.i++
+		k, known := next, next < len(fs.names) && fs.names[next] == string(key)
+		if !known {
+			k, known = fs.index[string(key)]
+		}
+		if known {
+			next = k + 1
+			if seen&(1<<k) != 0 {
+				return false
+			}
+			seen |= 1 << k
+			if !field(fs.names[k]) {
+				return false
+			}
+		} else {
+			if fs.strict {
+				return false
+			}
+			for _, n := range fs.names {
+				if tossFoldEqual(key, n) {
+					return false
+				}
+			}
+			if !s.skip() {
+				return false
+			}
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			s.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str decodes a string field; null leaves it as it is.
+func (s *tossScan) str(p *string) bool {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case '"':
+		v, ok := s.string()
+		*p = v
+		return ok
+	}
+	return false
+}
+
+// num decodes an amount; null leaves it as it is. A numeric string is
+// left to encoding/json.
+func (s *tossScan) num(p *json.Number) bool {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case '0':
+		if s.i+1 == len(s.data) || s.data[s.i+1] < '.' || s.data[s.i+1] > 'e' {
+			// A plain 0 (what follows is no part of a number).
+			s.i++
+			*p = "0"
+			return true
+		}
+	}
+	tok, ok := s.number()
+	if ok {
+		*p = json.Number(tok)
+	}
+	return ok
+}
+
+func (s *tossScan) boolean(p *bool) bool {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case 't':
+		*p = true
+		return s.literal("true")
+	case 'f':
+		*p = false
+		return s.literal("false")
+	}
+	return false
+}
+
+func (s *tossScan) integer(p *int) bool {
+	if s.peek() == 'n' {
+		return s.literal("null")
+	}
+	tok, ok := s.number()
+	if !ok {
+		return false
+	}
+	n, err := strconv.ParseInt(string(tok), 10, 64)
+	if err != nil || int64(int(n)) != n {
+		return false
+	}
+	*p = int(n)
+	return true
+}
+
+// int64 decodes an integer as encoding/json does into an int64; null
+// leaves it as it is.
+func (s *tossScan) int64(p *int64) bool {
+	if s.peek() == 'n' {
+		return s.literal("null")
+	}
+	tok, ok := s.number()
+	if !ok {
+		return false
+	}
+	n, err := strconv.ParseInt(string(tok), 10, 64)
+	if err != nil {
+		return false
+	}
+	*p = n
+	return true
+}
+
+// tossObject decodes an object field into a new T; null leaves it nil.
+func tossObject[T any](s *tossScan, p **T, decode func(*T) bool) bool {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case '{':
+		v := new(T)
+		*p = v
+		return decode(v)
+	}
+	return false
+}
+
+// tossArray decodes an array of objects; null leaves it nil, [] makes it
+// empty.
+func tossArray[T any](s *tossScan, p *[]T, decode func(*T) bool) bool {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case '[':
+	default:
+		return false
+	}
+	s.i++
+	out := make([]T, 0)
+	if s.peek() == ']' {
+		s.i++
+		*p = out
+		return true
+	}
+	for {
+		if s.peek() != '{' {
+			return false
+		}
+		out = append(out, *new(T))
+		if !decode(&out[len(out)-1]) {
+			return false
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			*p = out
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+var tossPaymentFields = newTossFields("mId", "version", "paymentKey", "type", "orderId", "orderName", "currency",
+	"method", "status", "totalAmount", "balanceAmount", "suppliedAmount", "vat", "taxFreeAmount", "taxExemptionAmount",
+	"requestedAt", "approvedAt", "useEscrow", "cultureExpense", "lastTransactionKey", "transactionKey",
+	"isPartialCancelable", "country", "secret", "metadata", "card", "virtualAccount", "transfer", "mobilePhone",
+	"giftCertificate", "easyPay", "easyPayAmount", "easyPayDiscountAmount", "discount", "cancels", "cashReceipt",
+	"cashReceipts", "receipt", "checkout", "failure")
+
+func (s *tossScan) payment(w *tossWirePayment) bool {
+	return s.object(tossPaymentFields, func(name string) bool {
+		switch name {
+		case "mId":
+			return s.str(&w.MID)
+		case "version":
+			return s.str(&w.Version)
+		case "paymentKey":
+			return s.str(&w.PaymentKey)
+		case "type":
+			return s.str(&w.Type)
+		case "orderId":
+			return s.str(&w.OrderID)
+		case "orderName":
+			return s.str(&w.OrderName)
+		case "currency":
+			return s.str(&w.Currency)
+		case "method":
+			return s.str(&w.Method)
+		case "status":
+			return s.str(&w.Status)
+		case "totalAmount":
+			return s.num(&w.TotalAmount)
+		case "balanceAmount":
+			return s.num(&w.BalanceAmount)
+		case "suppliedAmount":
+			return s.num(&w.SuppliedAmount)
+		case "vat":
+			return s.num(&w.VAT)
+		case "taxFreeAmount":
+			return s.num(&w.TaxFreeAmount)
+		case "taxExemptionAmount":
+			return s.num(&w.TaxExemptionAmount)
+		case "requestedAt":
+			return s.str(&w.RequestedAt)
+		case "approvedAt":
+			return s.str(&w.ApprovedAt)
+		case "useEscrow":
+			return s.boolean(&w.UseEscrow)
+		case "cultureExpense":
+			return s.boolean(&w.CultureExpense)
+		case "lastTransactionKey":
+			return s.str(&w.LastTransactionKey)
+		case "transactionKey":
+			return s.str(&w.TransactionKey)
+		case "isPartialCancelable":
+			return s.boolean(&w.IsPartialCancelable)
+		case "country":
+			return s.str(&w.Country)
+		case "secret":
+			return s.str(&w.Secret)
+		case "metadata":
+			return s.metadata(&w.Metadata)
+		case "card":
+			return tossObject(s, &w.Card, s.card)
+		case "virtualAccount":
+			return tossObject(s, &w.VirtualAccount, s.virtualAccount)
+		case "transfer":
+			return tossObject(s, &w.Transfer, func(t *Transfer) bool {
+				return s.object(tossTransferFields, func(name string) bool {
+					switch name {
+					case "bankCode":
+						return s.str(&t.BankCode)
+					case "settlementStatus":
+						return s.str(&t.SettlementStatus)
+					}
+					return false
+				})
+			})
+		case "mobilePhone":
+			return tossObject(s, &w.MobilePhone, func(m *MobilePhone) bool {
+				return s.object(tossMobilePhoneFields, func(name string) bool {
+					switch name {
+					case "customerMobilePhone":
+						return s.str(&m.CustomerMobilePhone)
+					case "settlementStatus":
+						return s.str(&m.SettlementStatus)
+					case "receiptUrl":
+						return s.str(&m.ReceiptURL)
+					}
+					return false
+				})
+			})
+		case "giftCertificate":
+			return tossObject(s, &w.GiftCertificate, func(g *GiftCertificate) bool {
+				return s.object(tossGiftCertificateFields, func(name string) bool {
+					switch name {
+					case "approveNo":
+						return s.str(&g.ApproveNo)
+					case "settlementStatus":
+						return s.str(&g.SettlementStatus)
+					}
+					return false
+				})
+			})
+		case "easyPay":
+			return tossObject(s, &w.EasyPay, func(e *tossWireEasyPay) bool {
+				return s.object(tossEasyPayFields, func(name string) bool {
+					switch name {
+					case "provider":
+						return s.str(&e.Provider)
+					case "amount":
+						return s.num(&e.Amount)
+					case "discountAmount":
+						return s.num(&e.DiscountAmount)
+					}
+					return false
+				})
+			})
+		case "easyPayAmount":
+			return s.num(&w.EasyPayAmount)
+		case "easyPayDiscountAmount":
+			return s.num(&w.EasyPayDiscountAmount)
+		case "discount":
+			return tossObject(s, &w.Discount, func(d *tossWireDiscount) bool {
+				return s.object(tossDiscountFields, func(name string) bool {
+					return name == "amount" && s.num(&d.Amount)
+				})
+			})
+		case "cancels":
+			return tossArray(s, &w.Cancels, s.cancel)
+		case "cashReceipt":
+			return tossObject(s, &w.CashReceipt, s.receipt)
+		case "cashReceipts":
+			return tossArray(s, &w.CashReceipts, s.receipt)
+		case "receipt":
+			return tossObject(s, &w.Receipt, s.url)
+		case "checkout":
+			return tossObject(s, &w.Checkout, s.url)
+		case "failure":
+			return tossObject(s, &w.Failure, s.failure)
+		}
+		return false
+	})
+}
+
+// metadata decodes an object of string values; other values are left to
+// encoding/json.
+func (s *tossScan) metadata(p *map[string]any) bool {
+	switch s.peek() {
+	case 'n':
+		return s.literal("null")
+	case '{':
+	default:
+		return false
+	}
+	s.i++
+	m := make(map[string]any)
+	*p = m
+	if s.peek() == '}' {
+		s.i++
+		return true
+	}
+	for {
+		if s.peek() != '"' {
+			return false
+		}
+		k, ok := s.string()
+		if !ok || s.peek() != ':' {
+			return false
+		}
+		s.i++
+		if s.peek() != '"' {
+			return false
+		}
+		v, ok := s.string()
+		if !ok {
+			return false
+		}
+		m[k] = v
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+var (
+	tossCardFields = newTossFields("amount", "issuerCode", "acquirerCode", "number", "installmentPlanMonths",
+		"approveNo", "useCardPoint", "cardType", "ownerType", "acquireStatus", "isInterestFree", "interestPayer", "receiptUrl")
+	tossVAFields = newTossFields("accountType", "accountNumber", "bankCode", "customerName", "depositorName", "dueDate",
+		"refundStatus", "expired", "settlementStatus", "refundReceiveAccount")
+	tossRefundAccountFields   = newTossFields("bankCode", "accountNumber", "holderName")
+	tossTransferFields        = newTossFields("bankCode", "settlementStatus")
+	tossMobilePhoneFields     = newTossFields("customerMobilePhone", "settlementStatus", "receiptUrl")
+	tossGiftCertificateFields = newTossFields("approveNo", "settlementStatus")
+	tossEasyPayFields         = newTossFields("provider", "amount", "discountAmount")
+	tossDiscountFields        = newTossFields("amount")
+	tossCancelFields          = newTossFields("cancelAmount", "cancelReason", "taxFreeAmount", "taxExemptionAmount",
+		"refundableAmount", "cardDiscountAmount", "transferDiscountAmount", "easyPayDiscountAmount", "canceledAt",
+		"transactionKey", "receiptKey", "cancelStatus", "cancelRequestId")
+	tossReceiptFields = newTossFields("type", "receiptKey", "issueNumber", "receiptUrl", "amount", "taxFreeAmount",
+		"issueStatus", "transactionType", "businessNumber", "requestedAt", "failure")
+	tossURLFields     = newTossFields("url")
+	tossFailureFields = newTossFields("code", "message")
+)
+
+func (s *tossScan) card(c *tossWireCard) bool {
+	return s.object(tossCardFields, func(name string) bool {
+		switch name {
+		case "amount":
+			return s.num(&c.Amount)
+		case "issuerCode":
+			return s.str(&c.IssuerCode)
+		case "acquirerCode":
+			return s.str(&c.AcquirerCode)
+		case "number":
+			return s.str(&c.Number)
+		case "installmentPlanMonths":
+			return s.integer(&c.InstallmentPlanMonths)
+		case "approveNo":
+			return s.str(&c.ApproveNo)
+		case "useCardPoint":
+			return s.boolean(&c.UseCardPoint)
+		case "cardType":
+			return s.str(&c.CardType)
+		case "ownerType":
+			return s.str(&c.OwnerType)
+		case "acquireStatus":
+			return s.str(&c.AcquireStatus)
+		case "isInterestFree":
+			return s.boolean(&c.IsInterestFree)
+		case "interestPayer":
+			return s.str(&c.InterestPayer)
+		case "receiptUrl":
+			return s.str(&c.ReceiptURL)
+		}
+		return false
+	})
+}
+
+func (s *tossScan) virtualAccount(v *tossWireVA) bool {
+	return s.object(tossVAFields, func(name string) bool {
+		switch name {
+		case "accountType":
+			return s.str(&v.AccountType)
+		case "accountNumber":
+			return s.str(&v.AccountNumber)
+		case "bankCode":
+			return s.str(&v.BankCode)
+		case "customerName":
+			return s.str(&v.CustomerName)
+		case "depositorName":
+			return s.str(&v.DepositorName)
+		case "dueDate":
+			return s.str(&v.DueDate)
+		case "refundStatus":
+			return s.str(&v.RefundStatus)
+		case "expired":
+			return s.boolean(&v.Expired)
+		case "settlementStatus":
+			return s.str(&v.SettlementStatus)
+		case "refundReceiveAccount":
+			return tossObject(s, &v.RefundReceiveAccount, func(ra *struct {
+				BankCode      string `json:"bankCode"`
+				AccountNumber string `json:"accountNumber"`
+				HolderName    string `json:"holderName"`
+			}) bool {
+				return s.object(tossRefundAccountFields, func(name string) bool {
+					switch name {
+					case "bankCode":
+						return s.str(&ra.BankCode)
+					case "accountNumber":
+						return s.str(&ra.AccountNumber)
+					case "holderName":
+						return s.str(&ra.HolderName)
+					}
+					return false
+				})
+			})
+		}
+		return false
+	})
+}
+
+func (s *tossScan) cancel(c *tossWireCancel) bool {
+	return s.object(tossCancelFields, func(name string) bool {
+		switch name {
+		case "cancelAmount":
+			return s.num(&c.CancelAmount)
+		case "cancelReason":
+			return s.str(&c.CancelReason)
+		case "taxFreeAmount":
+			return s.num(&c.TaxFreeAmount)
+		case "taxExemptionAmount":
+			return s.num(&c.TaxExemptionAmount)
+		case "refundableAmount":
+			return s.num(&c.RefundableAmount)
+		case "cardDiscountAmount":
+			return s.num(&c.CardDiscountAmount)
+		case "transferDiscountAmount":
+			return s.num(&c.TransferDiscountAmount)
+		case "easyPayDiscountAmount":
+			return s.num(&c.EasyPayDiscountAmount)
+		case "canceledAt":
+			return s.str(&c.CanceledAt)
+		case "transactionKey":
+			return s.str(&c.TransactionKey)
+		case "receiptKey":
+			return s.str(&c.ReceiptKey)
+		case "cancelStatus":
+			return s.str(&c.CancelStatus)
+		case "cancelRequestId":
+			return s.str(&c.CancelRequestID)
+		}
+		return false
+	})
+}
+
+func (s *tossScan) receipt(r *tossWireReceipt) bool {
+	return s.object(tossReceiptFields, func(name string) bool {
+		switch name {
+		case "type":
+			return s.str(&r.Type)
+		case "receiptKey":
+			return s.str(&r.ReceiptKey)
+		case "issueNumber":
+			return s.str(&r.IssueNumber)
+		case "receiptUrl":
+			return s.str(&r.ReceiptURL)
+		case "amount":
+			return s.num(&r.Amount)
+		case "taxFreeAmount":
+			return s.num(&r.TaxFreeAmount)
+		case "issueStatus":
+			return s.str(&r.IssueStatus)
+		case "transactionType":
+			return s.str(&r.TransactionType)
+		case "businessNumber":
+			return s.str(&r.BusinessNumber)
+		case "requestedAt":
+			return s.str(&r.RequestedAt)
+		case "failure":
+			return tossObject(s, &r.Failure, s.failure)
+		}
+		return false
+	})
+}
+
+func (s *tossScan) url(u *tossWireURL) bool {
+	return s.object(tossURLFields, func(name string) bool {
+		return name == "url" && s.str(&u.URL)
+	})
+}
+
+func (s *tossScan) failure(f *tossWireFailure) bool {
+	return s.object(tossFailureFields, func(name string) bool {
+		switch name {
+		case "code":
+			return s.str(&f.Code)
+		case "message":
+			return s.str(&f.Message)
+		}
+		return false
+	})
 }
