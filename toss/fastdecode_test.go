@@ -1,0 +1,88 @@
+package toss
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fastDecodeSeeds are shapes the one-pass decoder must either decode as
+// encoding/json does or hand over to it.
+var fastDecodeSeeds = []string{
+	`{}`,
+	`{"totalAmount":1e309}`,
+	`{"totalAmount":-0.001,"currency":"KWD"}`,
+	`{"paymentKey":"a","paymentKey":"b"}`,
+	`{"PaymentKey":"case"}`,
+	`{"payment\u004bey":"escaped key"}`,
+	`{"orderName":"\ud83d\ude00 \u00e9\n\"q\""}`,
+	`{"orderName":"\ud800"}`,
+	"{\"orderName\":\"\xff\"}",
+	`{"cancels":[null,{"cancelAmount":1}]}`,
+	`{"cancels":null,"card":null,"virtualAccount":null}`,
+	`{"card":{"amount":"100"}}`,
+	`{"metadata":{"a":"b","n":1,"o":{"x":[1,2]}}}`,
+	`{"useEscrow":true,"cultureExpense":false,"isPartialCancelable":null}`,
+	`{"totalAmount":01}`,
+	`{"totalAmount":1.50,"currency":"USD"}`,
+	`{"unknown":{"deep":[[[[{"x":1}]]]]},"status":"DONE"}`,
+	`{"status":"DONE"} trailing`,
+	` { "status" : "DONE" , "method" : "카드" } `,
+}
+
+// TestFastDecodeMatchesEncodingJSON checks the one-pass decoder against
+// encoding/json on the recorded Toss payments and the seed shapes.
+func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
+	files, err := filepath.Glob("testdata/payment_*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no recorded payments: %v", err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			var w tossWirePayment
+			if !tossFastDecode(data, &w) {
+				t.Fatal("the one-pass decoder handed a recorded Toss payment to encoding/json")
+			}
+			checkFastDecode(t, data)
+		})
+	}
+	for _, s := range fastDecodeSeeds {
+		t.Run(s, func(t *testing.T) { checkFastDecode(t, []byte(s)) })
+	}
+}
+
+// FuzzFastDecode is the differential check: whatever the one-pass decoder
+// accepts, encoding/json accepts too and decodes to the same value.
+func FuzzFastDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/payment_*.json")
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, s := range fastDecodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkFastDecode)
+}
+
+func checkFastDecode(t *testing.T, data []byte) {
+	var fast tossWirePayment
+	if !tossFastDecode(data, &fast) {
+		return // encoding/json decides, as in UnmarshalJSON
+	}
+	var slow tossWirePayment
+	if err := json.Unmarshal(data, &slow); err != nil {
+		t.Fatalf("one-pass decoder accepted %q; encoding/json refuses it: %v", data, err)
+	}
+	if diff := cmp.Diff(slow, fast); diff != "" {
+		t.Errorf("one-pass decoder differs from encoding/json on %q (-json +fast):\n%s", data, diff)
+	}
+}
