@@ -174,7 +174,10 @@ type Prepared struct {
 // Prepare records a payment attempt for an order, checking the amount
 // against the order. A repeat of the same request while the attempt is
 // still ready returns the same attempt (and, for gateways that create
-// sessions, the same session). After a failed, canceled or expired
+// sessions, the same session, re-read from the gateway: one the customer
+// paid meanwhile is recorded and answers [ErrAlreadyPaid]; one that
+// expired or failed there is recorded and a new attempt starts). After a
+// failed, canceled or expired
 // attempt, or one the customer abandoned, it starts a new attempt, with
 // either gateway. A paid order answers [ErrAlreadyPaid]; an attempt in
 // processing or waiting for a deposit answers [ErrInvalidState].
@@ -200,39 +203,72 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 		return a.Gateway == req.Gateway && a.Method == req.Method && a.SuccessURL == req.SuccessURL &&
 			a.FailURL == req.FailURL && a.PaymentMethod == req.PaymentMethod
 	}
-	var n int
-	p, err := s.upsert(ctx, order, func(p *Payment) error {
-		if err := startable(p); err != nil {
-			return err
-		}
-		if a := p.Latest(); a != nil && a.Status == StatusReady && same(a) {
+	prep, isPreparer := gw.(Preparer)
+	for tries := 0; ; tries++ {
+		var n int
+		p, err := s.upsert(ctx, order, func(p *Payment) error {
+			if err := startable(p); err != nil {
+				return err
+			}
+			if a := p.Latest(); a != nil && a.Status == StatusReady && same(a) {
+				n = a.Number
+				return errNoChange
+			}
+			a := s.newAttempt(p, req.Gateway, req.Method)
+			a.SuccessURL, a.FailURL, a.PaymentMethod = req.SuccessURL, req.FailURL, req.PaymentMethod
 			n = a.Number
-			return errNoChange
-		}
-		a := s.newAttempt(p, req.Gateway, req.Method)
-		a.SuccessURL, a.FailURL, a.PaymentMethod = req.SuccessURL, req.FailURL, req.PaymentMethod
-		n = a.Number
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := &Prepared{Order: order, Payment: p, Attempt: *p.Attempt(n)}
-	prep, ok := gw.(Preparer)
-	if !ok {
-		return out, nil
-	}
-	a := p.Attempt(n)
-	if a.Reference != "" || a.Session != "" {
-		// Prepared before: read it again (for a fresh client secret)
-		// instead of creating a second session.
-		ch, err := gw.Lookup(ctx, &LookupParams{OrderNumber: p.OrderNumber, GatewayOrderID: a.GatewayOrderID, Reference: a.Reference, Session: a.Session})
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		out.Charge = ch
-		return out, nil
+		out := &Prepared{Order: order, Payment: p, Attempt: *p.Attempt(n)}
+		if !isPreparer {
+			return out, nil
+		}
+		a := p.Attempt(n)
+		if a.Reference == "" && a.Session == "" {
+			return s.prepareAt(ctx, prep, out, req)
+		}
+		// Prepared before: read it again (for a fresh client secret)
+		// instead of creating a second session. The customer may have
+		// paid it, or it may have expired, since.
+		ch, err := gw.Lookup(ctx, lookupParams(p, a))
+		if err != nil {
+			return nil, err
+		}
+		if ch.Status != a.Status {
+			var applyErr error
+			p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
+				applyErr = s.applyCharge(p, p.Attempt(n), ch)
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if applyErr != nil {
+				return nil, applyErr
+			}
+		}
+		switch a := p.Attempt(n); {
+		case a.Status == StatusReady || a.Status == StatusRequiresAction:
+			out.Payment, out.Attempt, out.Charge = p, *a, ch
+			return out, nil
+		case !a.Status.Final() || tries > 0:
+			if err := startable(p); err != nil {
+				return nil, err
+			}
+			return nil, errorf(CodeInvalidState, fmt.Sprintf("the payment attempt is %s", a.Status))
+		}
+		// The session expired, failed or was canceled at the gateway:
+		// the next pass starts a new attempt.
 	}
+}
+
+// prepareAt asks the gateway to prepare out's attempt.
+func (s *Service) prepareAt(ctx context.Context, prep Preparer, out *Prepared, req PrepareRequest) (*Prepared, error) {
+	p, order, n := out.Payment, out.Order, out.Attempt.Number
+	a := p.Attempt(n)
 	ch, gerr := prep.Prepare(ctx, &PrepareParams{
 		IdempotencyKey: s.key("prepare", p.OrderNumber, n, ""),
 		Order:          order,
@@ -242,7 +278,7 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 		CancelURL:      req.FailURL,
 		PaymentMethod:  req.PaymentMethod,
 	})
-	p, err = s.settleGatewayCall(ctx, p.OrderNumber, n, ch, gerr)
+	p, err := s.settleGatewayCall(ctx, p.OrderNumber, n, ch, gerr)
 	if err != nil {
 		return nil, err
 	}
@@ -392,6 +428,14 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 			return errNoChange
 		}
 		if a.Reference == "" {
+			if _, prepares := s.gateways[a.Gateway].(Preparer); prepares {
+				// The gateway named the payment when the attempt was
+				// prepared; a reference from the request is not to be
+				// trusted in its place.
+				return errorf(CodeInvalidState, "the attempt has no gateway payment to confirm")
+			}
+			// Gateways that do not prepare (Toss) name the payment in
+			// the redirect that reaches Confirm.
 			a.Reference = req.Reference
 		}
 		if a.Reference == "" {
@@ -883,6 +927,17 @@ func (s *Service) driveRefund(ctx context.Context, p *Payment, id string) (*Paym
 	return p, copyRefund(r), nil
 }
 
+// pendingRefunds lists the ids of p's pending refunds.
+func pendingRefunds(p *Payment) []string {
+	var ids []string
+	for i := range p.Refunds {
+		if p.Refunds[i].Status == RefundPending {
+			ids = append(ids, p.Refunds[i].ID)
+		}
+	}
+	return ids
+}
+
 func copyRefund(r *Refund) *Refund {
 	c := *r
 	c.ReceiveAccount, c.Failure = cloneBank(r.ReceiveAccount), cloneFailure(r.Failure)
@@ -972,6 +1027,20 @@ func (s *Service) HandleNotification(ctx context.Context, nt Notification) (*Pay
 	p, err = s.refreshAttempt(ctx, p, n)
 	if err != nil {
 		return p, err
+	}
+	// A notification may report a refund left pending (a refund that
+	// settles later at the gateway, or one whose answer was lost): settle
+	// it now, with its id as idempotency key, rather than at the next
+	// reconciliation, which still covers any failure here.
+	for _, id := range pendingRefunds(p) {
+		np, _, err := s.driveRefund(ctx, p, id)
+		if np != nil {
+			p = np
+		}
+		if np := p.Refund(id); err != nil && np != nil && np.Status == RefundPending {
+			s.log.WarnContext(ctx, "payments: pending refund not settled by the notification; left for reconciliation",
+				"order", p.OrderNumber, "refund", id, "code", Code(err))
+		}
 	}
 	if nt.EventID != "" {
 		if _, err := s.store.RecordEvent(ctx, nt.Gateway, nt.EventID); err != nil {

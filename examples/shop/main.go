@@ -109,6 +109,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		ReadTimeout:       15 * time.Second,
 		// Long enough for a confirm that waits out a slow gateway
 		// (payments.Config.ConfirmWait and the clients' retries).
