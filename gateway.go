@@ -54,6 +54,29 @@ type Preparer interface {
 	Prepare(ctx context.Context, p *PrepareParams) (*Charge, error)
 }
 
+// Canceler is implemented by gateways whose prepared attempts stay
+// payable until they are canceled, such as a Stripe Checkout Session or
+// PaymentIntent. When [Service.Prepare] starts a new attempt while an
+// earlier one is still payable there, it cancels the earlier one first,
+// so that the customer cannot pay the order twice.
+type Canceler interface {
+	// Cancel makes an unpaid attempt unpayable and reports the gateway's
+	// view afterwards. An attempt paid (or already ended) meanwhile is
+	// left as it is and reported as it is, without an error.
+	Cancel(ctx context.Context, p *CancelParams) (*Charge, error)
+}
+
+// CancelParams names an attempt to cancel at its gateway.
+type CancelParams struct {
+	// IdempotencyKey is derived by the Service from the order and the
+	// attempt.
+	IdempotencyKey string
+	OrderNumber    string
+	GatewayOrderID string
+	Reference      string
+	Session        string
+}
+
 // VirtualAccountIssuer is implemented by gateways that issue bank accounts
 // for deposits (Toss).
 type VirtualAccountIssuer interface {

@@ -121,3 +121,53 @@ func TestNotificationSettlesPendingRefund(t *testing.T) {
 		t.Errorf("gateway refunded %d, want 10000 (once)", refunded)
 	}
 }
+
+// TestPrepareCancelsTheAttemptItReplaces: a new attempt with other
+// parameters (another return URL, here) cancels the earlier one at the
+// gateway first, so that the customer cannot pay both.
+func TestPrepareCancelsTheAttemptItReplaces(t *testing.T) {
+	const order = "ORD-20260122-001"
+	tests := []struct {
+		name         string
+		script       func(e *env, ref string)
+		wantErr      error
+		wantAttempts int
+		wantFirst    payments.Status
+		wantGateway  payments.Status // the first charge at the gateway afterwards
+	}{
+		{"open", func(*env, string) {}, nil, 2, payments.StatusCanceled, payments.StatusCanceled},
+		{"paid meanwhile", func(e *env, ref string) { _ = e.gw.SetStatus(ref, payments.StatusPaid) }, payments.ErrAlreadyPaid, 1, payments.StatusPaid, payments.StatusPaid},
+		{"cancel fails", func(e *env, _ string) { e.gw.FailNext(1, payments.CodeGatewayUnavailable) }, nil, 2, payments.StatusReady, payments.StatusReady},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			first := e.prepare(t, order)
+			ref := first.Attempt.Reference
+			tt.script(e, ref)
+			_, err := e.svc.Prepare(t.Context(), payments.PrepareRequest{OrderNumber: order, Gateway: "fake", SuccessURL: "https://shop.example/other"})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Prepare with other parameters: %v, want %v", err, tt.wantErr)
+			}
+			p, err := e.svc.Payment(t.Context(), order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Attempts) != tt.wantAttempts || p.Attempts[0].Status != tt.wantFirst {
+				t.Errorf("attempts = %d, first %s; want %d, first %s", len(p.Attempts), p.Attempts[0].Status, tt.wantAttempts, tt.wantFirst)
+			}
+			got, err := e.gw.Lookup(t.Context(), &payments.LookupParams{Reference: ref})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.wantGateway {
+				t.Errorf("first charge at the gateway: %s, want %s", got.Status, tt.wantGateway)
+			}
+			for _, c := range e.gw.Calls() {
+				if c.Op == "cancel" && (c.Reference != ref || c.IdempotencyKey == "") {
+					t.Errorf("cancel call %+v: want reference %q and an idempotency key", c, ref)
+				}
+			}
+		})
+	}
+}

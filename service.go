@@ -205,6 +205,9 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 	}
 	prep, isPreparer := gw.(Preparer)
 	for tries := 0; ; tries++ {
+		if err := s.supersede(ctx, order.Number, same); err != nil {
+			return nil, err
+		}
 		var n int
 		p, err := s.upsert(ctx, order, func(p *Payment) error {
 			if err := startable(p); err != nil {
@@ -263,6 +266,55 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 		// The session expired, failed or was canceled at the gateway:
 		// the next pass starts a new attempt.
 	}
+}
+
+// supersede runs before Prepare starts a new attempt for an order: if the
+// latest attempt is still payable at a gateway that can cancel it
+// ([Canceler]) and the new request does not reuse it, it is canceled
+// there and what the gateway reports is recorded. An attempt paid
+// meanwhile is recorded paid, and Prepare then answers [ErrAlreadyPaid].
+// A cancel that fails is logged and does not hold the customer up: should
+// the old attempt still be paid, that payment is recorded when it is
+// reported and raises [EventLatePayment].
+func (s *Service) supersede(ctx context.Context, order string, reused func(*Attempt) bool) error {
+	p, err := s.store.Get(ctx, order)
+	if Code(err) == CodePaymentNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a := p.Latest()
+	if a == nil || (a.Status == StatusReady && reused(a)) ||
+		(a.Status != StatusReady && a.Status != StatusRequiresAction) || (a.Reference == "" && a.Session == "") {
+		return nil
+	}
+	c, ok := s.gateways[a.Gateway].(Canceler)
+	if !ok {
+		return nil
+	}
+	n := a.Number
+	ch, err := c.Cancel(ctx, &CancelParams{
+		IdempotencyKey: s.key("cancel", p.OrderNumber, n, ""),
+		OrderNumber:    p.OrderNumber,
+		GatewayOrderID: a.GatewayOrderID,
+		Reference:      a.Reference,
+		Session:        a.Session,
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "payments: could not cancel the attempt a new one replaces",
+			"order", p.OrderNumber, "attempt", n, "gateway", a.Gateway, "code", Code(err))
+		return nil
+	}
+	var applyErr error
+	_, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
+		applyErr = s.applyCharge(p, p.Attempt(n), ch)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return applyErr
 }
 
 // prepareAt asks the gateway to prepare out's attempt.

@@ -16,7 +16,7 @@ import (
 	"github.com/payments-go/payments/refund"
 )
 
-func newService(t *testing.T, gateways ...string) *payments.Service {
+func newService(t testing.TB, gateways ...string) *payments.Service {
 	t.Helper()
 	var gws []payments.Gateway
 	for _, g := range gateways {

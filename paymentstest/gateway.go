@@ -62,7 +62,8 @@ type failure struct {
 
 // Call records one call to the Gateway.
 type Call struct {
-	// Op is "prepare", "confirm", "refund" or "lookup".
+	// Op is "prepare", "confirm", "refund", "lookup", "cancel" or
+	// "virtual-account".
 	Op             string
 	IdempotencyKey string
 	Reference      string
@@ -465,6 +466,38 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 	out := c.Charge
 	out.ClientSecret = payments.Secret(c.Reference + "_secret")
 	return &out, nil
+}
+
+// Cancel implements [payments.Canceler]: a charge the customer has not
+// paid (ready or requiring an action) becomes canceled; any other is
+// reported as it is.
+func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*payments.Charge, error) {
+	idx, fail, err := g.begin(ctx, Call{Op: "cancel", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID})
+	if err != nil {
+		return nil, err
+	}
+	ch, _, err := g.idempotent(ctx, idx, "cancel", p.IdempotencyKey, func() (*payments.Charge, *payments.RefundResult, error) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		ref := p.Reference
+		if ref == "" {
+			ref = g.byOrderID[p.GatewayOrderID]
+		}
+		c, ok := g.charges[ref]
+		if !ok {
+			return nil, nil, errNotFound(ref)
+		}
+		if c.Status == payments.StatusReady || c.Status == payments.StatusRequiresAction {
+			c.Status, c.GatewayStatus = payments.StatusCanceled, string(payments.StatusCanceled)
+			c.Failure = &payments.Failure{Code: "abandoned", Message: "replaced by a new attempt"}
+		}
+		out := c.Charge
+		return &out, nil, nil
+	})
+	if fail != nil {
+		return nil, &payments.Error{Code: fail.code, Message: "scripted lost response"}
+	}
+	return ch, err
 }
 
 // IssueVirtualAccount implements [payments.VirtualAccountIssuer]: it

@@ -347,6 +347,49 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 	return nil, &payments.Error{Code: payments.CodePaymentNotFound, Message: "no Stripe Checkout Session or PaymentIntent to look up"}
 }
 
+// Cancel implements [payments.Canceler]. It reads the attempt first and
+// touches it only if it belongs to the order and is still payable: an
+// open Checkout Session is expired, a PaymentIntent not yet paid is
+// canceled with cancellation_reason=abandoned, both with
+// p.IdempotencyKey. It then reports the state Stripe gives; a session or
+// intent paid in between is reported paid, without an error.
+func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*payments.Charge, error) {
+	if err := checkIdempotencyKey(p.IdempotencyKey); err != nil {
+		return nil, err
+	}
+	lookup := &payments.LookupParams{OrderNumber: p.OrderNumber, GatewayOrderID: p.GatewayOrderID, Reference: p.Reference, Session: p.Session}
+	ch, err := g.Lookup(ctx, lookup)
+	if err != nil {
+		return nil, err
+	}
+	if ch.Status != payments.StatusReady && ch.Status != payments.StatusRequiresAction {
+		return ch, nil
+	}
+	if p.Session != "" {
+		params := &stripego.CheckoutSessionExpireParams{}
+		params.Context = ctx
+		params.SetIdempotencyKey(p.IdempotencyKey)
+		_, err = g.api.CheckoutSessions.Expire(p.Session, params)
+	} else {
+		params := &stripego.PaymentIntentCancelParams{CancellationReason: stripego.String(string(stripego.PaymentIntentCancellationReasonAbandoned))}
+		params.Context = ctx
+		params.SetIdempotencyKey(p.IdempotencyKey)
+		_, err = g.api.PaymentIntents.Cancel(p.Reference, params)
+	}
+	if err != nil {
+		e := g.fail(ctx, opCancel, err)
+		switch payments.Code(e) {
+		case payments.CodeGatewayUnavailable, payments.CodeCanceled, payments.CodeGatewayError:
+			return nil, e
+		}
+		// Refused because the state changed in between (the customer
+		// paid, the session expired): report the state.
+		g.log.InfoContext(ctx, "stripe: cancel refused; reporting the current state",
+			"order", p.OrderNumber, "code", payments.Code(e))
+	}
+	return g.Lookup(ctx, lookup)
+}
+
 func (g *Gateway) getIntent(ctx context.Context, id string) (*stripego.PaymentIntent, error) {
 	params := &stripego.PaymentIntentParams{}
 	params.AddExpand("latest_charge")
@@ -632,6 +675,7 @@ const (
 	opConfirm = "confirm"
 	opLookup  = "lookup"
 	opRefund  = "refund"
+	opCancel  = "cancel"
 )
 
 // fail turns an error from stripe-go into a *payments.Error; see the

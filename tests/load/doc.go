@@ -1,6 +1,5 @@
-// Package load holds the load test of the mounted HTTP API (issue
-// "Hardening and proof", item 3). It has no code of its own: everything is
-// in the load_test package.
+// Package load holds the load test of the mounted HTTP API. It has no
+// code of its own: everything is in the load_test package.
 //
 // # What it does
 //

@@ -1,6 +1,6 @@
 // Package security holds the security checks of the mounted HTTP API as
-// tests (issue "Hardening and proof", item 4). It has no code of its own:
-// everything is in the security_test package.
+// tests. It has no code of its own: everything is in the security_test
+// package.
 //
 // Every test builds a shop the way an application does: httpapi.New over
 // a payments.Service with the real toss.Gateway and stripe.Gateway, pointed
