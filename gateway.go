@@ -54,11 +54,13 @@ type Preparer interface {
 	Prepare(ctx context.Context, p *PrepareParams) (*Charge, error)
 }
 
-// Canceler is implemented by gateways whose prepared attempts stay
-// payable until they are canceled, such as a Stripe Checkout Session or
-// PaymentIntent. When [Service.Prepare] starts a new attempt while an
-// earlier one is still payable there, it cancels the earlier one first,
-// so that the customer cannot pay the order twice.
+// Canceler is implemented by gateways whose attempts stay payable until
+// they are canceled, such as a Stripe Checkout Session or PaymentIntent,
+// or a Toss virtual account waiting for its deposit. When
+// [Service.Prepare] starts a new attempt while an earlier one is still
+// payable there, it cancels the earlier one first, so that the customer
+// cannot pay the order twice; [Service.Cancel] cancels an unpaid payment
+// on request.
 type Canceler interface {
 	// Cancel makes an unpaid attempt unpayable and reports the gateway's
 	// view afterwards. An attempt paid (or already ended) meanwhile is
@@ -75,6 +77,9 @@ type CancelParams struct {
 	GatewayOrderID string
 	Reference      string
 	Session        string
+	// Reason is kept at the gateway where it takes one (Toss
+	// cancelReason).
+	Reason string
 }
 
 // VirtualAccountIssuer is implemented by gateways that issue bank accounts

@@ -469,8 +469,8 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 }
 
 // Cancel implements [payments.Canceler]: a charge the customer has not
-// paid (ready or requiring an action) becomes canceled; any other is
-// reported as it is.
+// paid (ready, requiring an action or waiting for a deposit) becomes
+// canceled; any other is reported as it is.
 func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*payments.Charge, error) {
 	idx, fail, err := g.begin(ctx, Call{Op: "cancel", IdempotencyKey: p.IdempotencyKey, Reference: p.Reference, GatewayOrderID: p.GatewayOrderID})
 	if err != nil {
@@ -487,7 +487,8 @@ func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*paymen
 		if !ok {
 			return nil, nil, errNotFound(ref)
 		}
-		if c.Status == payments.StatusReady || c.Status == payments.StatusRequiresAction {
+		switch c.Status {
+		case payments.StatusReady, payments.StatusRequiresAction, payments.StatusWaitingForDeposit:
 			c.Status, c.GatewayStatus = payments.StatusCanceled, string(payments.StatusCanceled)
 			c.Failure = &payments.Failure{Code: "abandoned", Message: "replaced by a new attempt"}
 		}

@@ -12,6 +12,13 @@
 // for Toss virtual-account payments after the deposit (banks by Toss code,
 // Korean or English name).
 //
+// # Virtual accounts before the deposit
+//
+// For a payment still waiting for its deposit into a virtual account,
+// nothing is paid yet: the request (without amount, or with the whole
+// amount) cancels the account at the gateway instead, so that it takes no
+// deposit, and answers the payment, now canceled, without a refund.
+//
 // # Authorization
 //
 // Refunds move money, so the handler refuses every request with 403
@@ -147,17 +154,31 @@ func NewHandler(cfg Config) http.Handler {
 			return
 		}
 		sreq.IdempotencyKey = r.Header.Get("Idempotency-Key")
-		if cfg.Gateway != "" {
-			p, err := cfg.Service.Payment(r.Context(), sreq.OrderNumber)
+		p, err := cfg.Service.Payment(r.Context(), sreq.OrderNumber)
+		if err != nil {
+			httpjson.WriteError(w, err)
+			return
+		}
+		if paid := p.PaidAttempt(); cfg.Gateway != "" && paid != nil && paid.Gateway != cfg.Gateway {
+			httpjson.WriteError(w, &payments.Error{Code: payments.CodeInvalidState,
+				Message: "the payment was made through " + paid.Gateway + ", not " + cfg.Gateway})
+			return
+		}
+		if a := p.Latest(); p.PaidAttempt() == nil && a != nil && a.Status == payments.StatusWaitingForDeposit &&
+			(cfg.Gateway == "" || a.Gateway == cfg.Gateway) {
+			// Nothing was paid yet: cancel the virtual account instead.
+			if sreq.Amount != 0 && sreq.Amount != p.Amount {
+				httpjson.WriteError(w, &payments.Error{Code: payments.CodeInvalidRequest,
+					Message: "a virtual account waiting for its deposit is canceled in full: omit amount"})
+				return
+			}
+			p, err := cfg.Service.Cancel(r.Context(), payments.CancelRequest{OrderNumber: sreq.OrderNumber, Reason: sreq.Reason})
 			if err != nil {
 				httpjson.WriteError(w, err)
 				return
 			}
-			if paid := p.PaidAttempt(); paid != nil && paid.Gateway != cfg.Gateway {
-				httpjson.WriteError(w, &payments.Error{Code: payments.CodeInvalidState,
-					Message: "the payment was made through " + paid.Gateway + ", not " + cfg.Gateway})
-				return
-			}
+			httpjson.Write(w, http.StatusOK, status.From(p))
+			return
 		}
 		p, rf, err := cfg.Service.Refund(r.Context(), sreq)
 		if err != nil {

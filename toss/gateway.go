@@ -258,6 +258,35 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 	return pay.Charge(), nil
 }
 
+// Cancel implements [payments.Canceler] for virtual accounts (§5): a
+// payment WAITING_FOR_DEPOSIT is canceled in full (POST
+// /v1/payments/{paymentKey}/cancel without cancelAmount, with the reason
+// and p.IdempotencyKey), so that its account takes no deposit; the
+// attempt becomes canceled. Toss cancels nothing before a confirm (an
+// authorisation nobody confirms lapses after 10 minutes), so any other
+// payment, and one already ended, is reported as it is.
+func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*payments.Charge, error) {
+	if p == nil {
+		return nil, tossInvalid("nothing to cancel")
+	}
+	ch, err := g.Lookup(ctx, &payments.LookupParams{OrderNumber: p.OrderNumber, GatewayOrderID: p.GatewayOrderID, Reference: p.Reference})
+	if err != nil {
+		return nil, err
+	}
+	if ch.Status != payments.StatusWaitingForDeposit {
+		return ch, nil
+	}
+	reason := strings.TrimSpace(p.Reason)
+	if reason == "" {
+		reason = "canceled by the merchant before the deposit"
+	}
+	pay, err := g.client.Cancel(ctx, ch.Reference, CancelRequest{CancelReason: tossTruncate(reason, 200)}, p.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	return pay.Charge(), nil
+}
+
 // IssueVirtualAccount implements [payments.VirtualAccountIssuer]: POST
 // /v1/virtual-accounts with orderId = GatewayOrderID, the order's amount
 // and name, and the bank as Toss's code (names are normalised; an unknown

@@ -1620,3 +1620,59 @@ func TestHandlerEndToEndVirtualAccount(t *testing.T) {
 		t.Errorf("status after refund = %s, want refunded", s)
 	}
 }
+
+// TestHandlerCancelVirtualAccountBeforeDeposit: /cancel of a payment
+// still waiting for its deposit cancels the account at Toss (§5: full
+// only), so that a later transfer is refused; nothing is refunded.
+func TestHandlerCancelVirtualAccountBeforeDeposit(t *testing.T) {
+	e := newE2E(t)
+	resp, body := e.post("/virtual-account", vaBody(func(b map[string]any) { b["valid_hours"] = 72 }))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /virtual-account = %d %s", resp.StatusCode, body)
+	}
+	bearer := []string{"Authorization", "Bearer " + hAdminToken}
+	resp, body = e.post("/cancel", map[string]any{"order_number": hOrder, "amount": 1000, "reason": "주문 취소"}, bearer...)
+	var eb httpjson.ErrorBody
+	if _ = json.Unmarshal(body, &eb); resp.StatusCode != http.StatusBadRequest || eb.Error.Code != payments.CodeInvalidRequest {
+		t.Fatalf("partial cancel before the deposit = %d %s, want 400 invalid_request", resp.StatusCode, body)
+	}
+	if s := e.status(hOrder); s != payments.StatusWaitingForDeposit {
+		t.Fatalf("status after the refused partial cancel = %s, want waiting_for_deposit", s)
+	}
+	resp, body = e.post("/cancel", map[string]any{"order_number": hOrder, "reason": "주문 취소"}, bearer...)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("cancel before the deposit = %d %s", resp.StatusCode, body)
+	}
+	var v struct {
+		Status         payments.Status `json:"status"`
+		RefundedAmount int64           `json:"refunded_amount"`
+		Refunds        []any           `json:"refunds"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != payments.StatusCanceled || v.RefundedAmount != 0 || len(v.Refunds) != 0 {
+		t.Errorf("after the cancel: %+v, want canceled with nothing refunded", v)
+	}
+	p, ok := e.fake.Payment(hOrder)
+	if !ok {
+		t.Fatal("Toss does not know the payment")
+	}
+	if p.Status != "CANCELED" {
+		t.Errorf("Toss status = %s, want CANCELED", p.Status)
+	}
+	if err := e.fake.Deposit(context.Background(), hOrder); err == nil {
+		t.Error("a deposit into the canceled account was accepted")
+	}
+	// Repeating the request changes nothing and calls Toss no more.
+	before := len(e.fake.Calls())
+	resp, body = e.post("/cancel", map[string]any{"order_number": hOrder, "reason": "주문 취소"}, bearer...)
+	if resp.StatusCode != http.StatusConflict && resp.StatusCode != http.StatusOK {
+		t.Errorf("repeated cancel = %d %s", resp.StatusCode, body)
+	}
+	for _, c := range e.fake.Calls()[before:] {
+		if c.Op == tosstest.OpCancel {
+			t.Errorf("repeated cancel called Toss: %s %s", c.Method, c.Path)
+		}
+	}
+}
