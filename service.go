@@ -241,16 +241,9 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 			return nil, err
 		}
 		if ch.Status != a.Status {
-			var applyErr error
-			p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
-				applyErr = s.applyCharge(p, p.Attempt(n), ch)
-				return nil
-			})
+			p, err = s.recordCharge(ctx, p.OrderNumber, n, ch)
 			if err != nil {
 				return nil, err
-			}
-			if applyErr != nil {
-				return nil, applyErr
 			}
 		}
 		switch a := p.Attempt(n); {
@@ -306,15 +299,8 @@ func (s *Service) supersede(ctx context.Context, order string, reused func(*Atte
 			"order", p.OrderNumber, "attempt", n, "gateway", a.Gateway, "code", Code(err))
 		return nil
 	}
-	var applyErr error
-	_, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
-		applyErr = s.applyCharge(p, p.Attempt(n), ch)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return applyErr
+	_, err = s.recordCharge(ctx, p.OrderNumber, n, ch)
+	return err
 }
 
 // CancelRequest asks to cancel a payment that is not paid.
@@ -367,16 +353,9 @@ func (s *Service) Cancel(ctx context.Context, req CancelRequest) (*Payment, erro
 	if err != nil {
 		return nil, err
 	}
-	var applyErr error
-	p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
-		applyErr = s.applyCharge(p, p.Attempt(n), ch)
-		return nil
-	})
+	p, err = s.recordCharge(ctx, p.OrderNumber, n, ch)
 	if err != nil {
 		return p, err
-	}
-	if applyErr != nil {
-		return p, applyErr
 	}
 	switch a := p.Attempt(n); {
 	case a.Status.Paid():
@@ -880,15 +859,7 @@ func (s *Service) refreshAttempt(ctx context.Context, p *Payment, n int) (*Payme
 		}
 		return p, err
 	}
-	var applyErr error
-	p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
-		applyErr = s.applyCharge(p, p.Attempt(n), ch)
-		return nil
-	})
-	if err != nil {
-		return p, err
-	}
-	return p, applyErr
+	return s.recordCharge(ctx, p.OrderNumber, n, ch)
 }
 
 func lookupParams(p *Payment, a *Attempt) *LookupParams {
@@ -1047,6 +1018,20 @@ func (s *Service) driveRefund(ctx context.Context, p *Payment, id string) (*Paym
 		return p, copyRefund(r), refundError(r)
 	}
 	return p, copyRefund(r), nil
+}
+
+// recordCharge folds the gateway's view ch of attempt n into the stored
+// payment. The payment is returned with every error but a failed write.
+func (s *Service) recordCharge(ctx context.Context, order string, n int, ch *Charge) (*Payment, error) {
+	var applyErr error
+	p, err := s.update(ctx, order, func(p *Payment) error {
+		applyErr = s.applyCharge(p, p.Attempt(n), ch)
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return p, applyErr
 }
 
 // pendingRefunds lists the ids of p's pending refunds.
@@ -1308,15 +1293,7 @@ func (s *Service) reconfirm(ctx context.Context, p *Payment, n int) (*Payment, e
 	}
 	ch, err := gw.Lookup(ctx, lookupParams(p, a))
 	if err == nil && ch.Status != StatusReady && ch.Status != StatusProcessing {
-		var applyErr error
-		p, err = s.update(ctx, p.OrderNumber, func(p *Payment) error {
-			applyErr = s.applyCharge(p, p.Attempt(n), ch)
-			return nil
-		})
-		if err != nil {
-			return p, err
-		}
-		return p, applyErr
+		return s.recordCharge(ctx, p.OrderNumber, n, ch)
 	}
 	ch, gerr := gw.Confirm(ctx, &ConfirmParams{
 		IdempotencyKey: s.confirmKey(p, a),
