@@ -26,7 +26,9 @@ const (
 )
 
 // zeroDecimal and threeDecimal list the ISO 4217 currencies whose minor
-// unit is not the usual hundredth.
+// unit is not the usual hundredth. The lists are the ones Stripe uses for
+// its amounts. ISO 4217 itself also gives ISK no decimals and IQD and LYD
+// three; here those three take two, as every other currency not listed.
 var (
 	zeroDecimal  = setOf("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF")
 	threeDecimal = setOf("BHD JOD KWD OMR TND")

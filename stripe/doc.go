@@ -1,9 +1,9 @@
 // Package stripe takes payments through Stripe Checkout Sessions and
 // PaymentIntents, with github.com/stripe/stripe-go/v76 (imported as
-// stripego; API version 2023-10-16). [Gateway] is its [payments.Gateway]
-// and [payments.Preparer]: a [payments.Service] does the shared work
-// (orders, amounts, idempotency keys, state transitions) and the Gateway
-// only translates to and from Stripe. [NewHandler] is the HTTP API over
+// stripego; API version 2023-10-16). [Gateway] is its [payments.Gateway],
+// [payments.Preparer] and [payments.Canceler]: a [payments.Service] does
+// the shared work (orders, amounts, idempotency keys, state transitions)
+// and the Gateway only translates to and from Stripe. [NewHandler] is the HTTP API over
 // the Service and [VerifyWebhook] checks Stripe's webhook signatures.
 //
 // # Configuration

@@ -60,9 +60,10 @@
 //
 // # Gateway
 //
-// [Gateway] implements [payments.Gateway] and
-// [payments.VirtualAccountIssuer] under the name "toss"; its doc lists
-// what each method sends. Build it with [NewGateway] from a [Client].
+// [Gateway] implements [payments.Gateway],
+// [payments.VirtualAccountIssuer] and [payments.Canceler] (a virtual
+// account before its deposit) under the name "toss"; its doc lists what
+// each method sends. Build it with [NewGateway] from a [Client].
 //
 // # Choices where the reference is UNCERTAIN
 //

@@ -300,7 +300,7 @@ async function doRefund() {
     body.amount = toMinor(amountText, order.currency);
     if (Number.isNaN(body.amount)) throw Object.assign(new Error('the refund amount is not a number in ' + order.currency), {code: 'invalid_request'});
   }
-  if (payment.gateway === 'toss' && payment.method === 'VIRTUAL_ACCOUNT') {
+  if (payment.gateway === 'toss' && payment.method === 'VIRTUAL_ACCOUNT' && payment.status !== 'waiting_for_deposit') {
     body.refund_receive_account = {
       bank: $('refund-bank').value,
       account_number: $('refund-account-number').value.trim(),
@@ -313,7 +313,11 @@ async function doRefund() {
   const path = payment.gateway === 'toss' ? 'payments/toss/cancel' : 'payments/stripe/refund';
   const r = await api('POST', path, body, headers);
   payment = r;
-  say('Refund of ' + formatMoney(r.refund.amount, order.currency) + ': ' + r.refund.status + '.');
+  if (r.refund) {
+    say('Refund of ' + formatMoney(r.refund.amount, order.currency) + ': ' + r.refund.status + '.');
+  } else {
+    say('The virtual account was canceled before any deposit: nothing to refund.');
+  }
 }
 
 async function createOrder() {
