@@ -204,24 +204,35 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 			a.FailURL == req.FailURL && a.PaymentMethod == req.PaymentMethod
 	}
 	prep, isPreparer := gw.(Preparer)
+	canceled := 0 // the attempt this call had canceled, if any
 	for tries := 0; ; tries++ {
-		if err := s.supersede(ctx, order.Number, same); err != nil {
-			return nil, err
-		}
 		var n int
+		var replaced Attempt
 		p, err := s.upsert(ctx, order, func(p *Payment) error {
 			if err := startable(p); err != nil {
 				return err
 			}
-			if a := p.Latest(); a != nil && a.Status == StatusReady && same(a) {
+			a := p.Latest()
+			if a != nil && a.Status == StatusReady && same(a) {
 				n = a.Number
 				return errNoChange
 			}
-			a := s.newAttempt(p, req.Gateway, req.Method)
+			if a != nil && a.Number != canceled && s.cancelable(a) {
+				replaced = *a
+				return errSupersede
+			}
+			a = s.newAttempt(p, req.Gateway, req.Method)
 			a.SuccessURL, a.FailURL, a.PaymentMethod = req.SuccessURL, req.FailURL, req.PaymentMethod
 			n = a.Number
 			return nil
 		})
+		if errors.Is(err, errSupersede) {
+			canceled = replaced.Number
+			if err := s.supersede(ctx, order.Number, &replaced); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -261,45 +272,43 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 	}
 }
 
-// supersede runs before Prepare starts a new attempt for an order: if the
-// latest attempt is still payable at a gateway that can cancel it
-// ([Canceler]) and the new request does not reuse it, it is canceled
-// there and what the gateway reports is recorded. An attempt paid
-// meanwhile is recorded paid, and Prepare then answers [ErrAlreadyPaid].
-// A cancel that fails is logged and does not hold the customer up: should
-// the old attempt still be paid, that payment is recorded when it is
-// reported and raises [EventLatePayment].
-func (s *Service) supersede(ctx context.Context, order string, reused func(*Attempt) bool) error {
-	p, err := s.store.Get(ctx, order)
-	if Code(err) == CodePaymentNotFound {
-		return nil
+// errSupersede stops Prepare's update to cancel the attempt the new one
+// replaces first.
+var errSupersede = errors.New("supersede")
+
+// cancelable reports whether attempt a can still be paid at a gateway
+// that can cancel it ([Canceler]).
+func (s *Service) cancelable(a *Attempt) bool {
+	if (a.Status != StatusReady && a.Status != StatusRequiresAction) || (a.Reference == "" && a.Session == "") {
+		return false
 	}
-	if err != nil {
-		return err
-	}
-	a := p.Latest()
-	if a == nil || (a.Status == StatusReady && reused(a)) ||
-		(a.Status != StatusReady && a.Status != StatusRequiresAction) || (a.Reference == "" && a.Session == "") {
-		return nil
-	}
-	c, ok := s.gateways[a.Gateway].(Canceler)
-	if !ok {
-		return nil
-	}
+	_, ok := s.gateways[a.Gateway].(Canceler)
+	return ok
+}
+
+// supersede runs before Prepare starts a new attempt for an order while
+// the latest one, a, can still be paid at a gateway that can cancel it:
+// a is canceled there and what the gateway reports is recorded. An
+// attempt paid meanwhile is recorded paid, and Prepare then answers
+// [ErrAlreadyPaid]. A cancel that fails is logged and does not hold the
+// customer up: should the old attempt still be paid, that payment is
+// recorded when it is reported and raises [EventLatePayment].
+func (s *Service) supersede(ctx context.Context, order string, a *Attempt) error {
+	c := s.gateways[a.Gateway].(Canceler)
 	n := a.Number
 	ch, err := c.Cancel(ctx, &CancelParams{
-		IdempotencyKey: s.key("cancel", p.OrderNumber, n, ""),
-		OrderNumber:    p.OrderNumber,
+		IdempotencyKey: s.key("cancel", order, n, ""),
+		OrderNumber:    order,
 		GatewayOrderID: a.GatewayOrderID,
 		Reference:      a.Reference,
 		Session:        a.Session,
 	})
 	if err != nil {
 		s.log.WarnContext(ctx, "payments: could not cancel the attempt a new one replaces",
-			"order", p.OrderNumber, "attempt", n, "gateway", a.Gateway, "code", Code(err))
+			"order", order, "attempt", n, "gateway", a.Gateway, "code", Code(err))
 		return nil
 	}
-	_, err = s.recordCharge(ctx, p.OrderNumber, n, ch)
+	_, err = s.recordCharge(ctx, order, n, ch)
 	return err
 }
 
