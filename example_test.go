@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/memstore"
@@ -123,4 +124,51 @@ func ExampleSecret() {
 	// Output:
 	// REDACTED
 	// REDACTED REDACTED REDACTED REDACTED
+}
+
+// A confirm whose answer is lost leaves the payment processing; the
+// periodic Reconcile settles it with the same idempotency key, so the
+// gateway takes the money once.
+func ExampleService_Reconcile() {
+	ctx := context.Background()
+	gw := paymentstest.NewGateway("fake")
+	svc, _ := payments.NewService(payments.Config{
+		Store:    memstore.New(),
+		Orders:   payments.NewOrderBook(payments.Order{Number: "ORD-1", Name: "T-Shirt", Amount: 58990, Currency: payments.KRW}),
+		Gateways: []payments.Gateway{gw},
+	})
+	prep, _ := svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-1", Gateway: "fake"})
+
+	gw.LoseNextResponse(2) // the confirm's answer, and the lookup right after it
+	p, err := svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-1"})
+	fmt.Println(p.Status, payments.Code(err))
+
+	report, _ := svc.Reconcile(ctx, &payments.ReconcileOptions{SettleAfter: time.Nanosecond})
+	for _, c := range report.Changes {
+		fmt.Println(c.OrderNumber, c.From, "→", c.To)
+	}
+	fmt.Println("confirmed at the gateway:", gw.Confirmations(prep.Attempt.Reference))
+	// Output:
+	// processing gateway_unavailable
+	// ORD-1 processing → paid
+	// confirmed at the gateway: 1
+}
+
+// Cancel stops a payment nobody has paid yet, here a virtual account
+// waiting for its deposit, so that the account takes no transfer.
+func ExampleService_Cancel() {
+	ctx := context.Background()
+	svc, _ := payments.NewService(payments.Config{
+		Store:    memstore.New(),
+		Orders:   payments.NewOrderBook(payments.Order{Number: "ORD-1", Name: "Cap", Amount: 9900, Currency: payments.KRW}),
+		Gateways: []payments.Gateway{paymentstest.NewGateway("fake")},
+	})
+	p, _ := svc.IssueVirtualAccount(ctx, payments.VirtualAccountRequest{OrderNumber: "ORD-1", Bank: "20", CustomerName: "김토스"})
+	fmt.Println(p.Status)
+
+	p, err := svc.Cancel(ctx, payments.CancelRequest{OrderNumber: "ORD-1", Reason: "order canceled by the shop"})
+	fmt.Println(p.Status, err)
+	// Output:
+	// waiting_for_deposit
+	// canceled <nil>
 }

@@ -86,3 +86,32 @@ func checkFastDecode(t *testing.T, data []byte) {
 		t.Errorf("one-pass decoder differs from encoding/json on %q (-json +fast):\n%s", data, diff)
 	}
 }
+
+// BenchmarkPaymentDecode decodes a recorded card payment with the
+// one-pass decoder and, for comparison, with encoding/json alone.
+func BenchmarkPaymentDecode(b *testing.B) {
+	data, err := os.ReadFile("testdata/payment_done_card.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("one-pass", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var p Payment
+			if err := p.UnmarshalJSON(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json-wire", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var w tossWirePayment
+			if err := json.Unmarshal(data, &w); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
