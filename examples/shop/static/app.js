@@ -8,6 +8,7 @@
 
 const $ = (id) => document.getElementById(id);
 const SETTLED = ['paid', 'partially_refunded', 'refunded', 'canceled', 'failed', 'expired'];
+const NO_NEW_ATTEMPT = ['paid', 'partially_refunded', 'refunded', 'processing', 'waiting_for_deposit'];
 
 let cfg = null;      // GET /config
 let order = null;    // the current order (GET /orders/{number})
@@ -173,7 +174,10 @@ function render() {
       $('deposit-redirect').value = shopURL(orderParam() + '&deposit=done');
     }
   }
-  $('refund-account').hidden = !(payment && payment.gateway === 'toss' && payment.method === 'VIRTUAL_ACCOUNT');
+  $('refund-account').hidden = !(payment && payment.gateway === 'toss' && payment.method === 'VIRTUAL_ACCOUNT' &&
+    payment.status !== 'waiting_for_deposit');
+  // An order that is paid, or whose payment is under way, takes no new attempt.
+  $('pay-section').hidden = !!payment && NO_NEW_ATTEMPT.includes(payment.status);
 }
 
 function bankName(code) {
