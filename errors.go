@@ -155,6 +155,9 @@ func Code(err error) ErrorCode {
 	if err == nil {
 		return ""
 	}
+	if e, ok := err.(*Error); ok {
+		return e.Code // the usual case, without errors.As's reflection
+	}
 	var e *Error
 	switch {
 	case errors.As(err, &e):

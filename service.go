@@ -252,7 +252,7 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 			return nil, err
 		}
 		if ch.Status != a.Status {
-			p, err = s.recordCharge(ctx, p.OrderNumber, n, ch)
+			p, err = s.recordChargeFrom(ctx, p, p.OrderNumber, n, ch)
 			if err != nil {
 				return nil, err
 			}
@@ -388,7 +388,9 @@ func (s *Service) prepareAt(ctx context.Context, prep Preparer, out *Prepared, r
 		CancelURL:      req.FailURL,
 		PaymentMethod:  req.PaymentMethod,
 	})
-	p, err := s.settleGatewayCall(ctx, p.OrderNumber, n, ch, gerr)
+	// p, this call's own copy as stored, is where the update starts;
+	// out.Payment is replaced below or out dropped with the error.
+	p, err := s.settleGatewayCallFrom(ctx, p, p.OrderNumber, n, ch, gerr)
 	if err != nil {
 		return nil, err
 	}
@@ -486,6 +488,11 @@ type ConfirmRequest struct {
 	// number, the latest attempt is confirmed.
 	OrderNumber    string
 	GatewayOrderID string
+	// Gateway, if not empty, is the name ([Gateway.Name]) of the gateway
+	// the attempt must belong to: an attempt of another gateway is then
+	// not found (payment_not_found), so that a gateway's callback never
+	// confirms another gateway's attempt.
+	Gateway string
 	// Reference is the gateway's payment id (Toss paymentKey, Stripe
 	// PaymentIntent id); empty to use the one recorded on the attempt.
 	Reference string
@@ -511,7 +518,7 @@ type ConfirmRequest struct {
 // settles it. The payment is returned with every error but validation
 // errors.
 func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, error) {
-	p, n, err := s.resolve(ctx, req.OrderNumber, req.GatewayOrderID)
+	p, n, err := s.resolve(ctx, req.OrderNumber, req.GatewayOrderID, req.Gateway)
 	if err != nil {
 		return nil, err
 	}
@@ -796,7 +803,7 @@ type FailRequest struct {
 // attempt past ready (the report comes from the customer's browser and
 // could be forged), so it cannot undo a payment. A new attempt may follow.
 func (s *Service) Fail(ctx context.Context, req FailRequest) (*Payment, error) {
-	p, n, err := s.resolve(ctx, req.OrderNumber, req.GatewayOrderID)
+	p, n, err := s.resolve(ctx, req.OrderNumber, req.GatewayOrderID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -831,7 +838,7 @@ type RefreshRequest struct {
 // payment left processing by a crash is settled. A paid status is recorded
 // only if the gateway's amount and currency equal the payment's.
 func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (*Payment, error) {
-	p, n, err := s.resolve(ctx, req.OrderNumber, req.GatewayOrderID)
+	p, n, err := s.resolve(ctx, req.OrderNumber, req.GatewayOrderID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -851,6 +858,9 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (*Payment, er
 	return s.refreshAttempt(ctx, p, n)
 }
 
+// refreshAttempt re-reads attempt n of p from its gateway and records
+// what the gateway reports. p is the caller's own copy of the payment as
+// stored; the caller must not use it afterwards, only what is returned.
 func (s *Service) refreshAttempt(ctx context.Context, p *Payment, n int) (*Payment, error) {
 	a := p.Attempt(n)
 	gw := s.gateways[a.Gateway]
@@ -868,7 +878,7 @@ func (s *Service) refreshAttempt(ctx context.Context, p *Payment, n int) (*Payme
 		}
 		return p, err
 	}
-	return s.recordCharge(ctx, p.OrderNumber, n, ch)
+	return s.recordChargeFrom(ctx, p, p.OrderNumber, n, ch)
 }
 
 func lookupParams(p *Payment, a *Attempt) *LookupParams {
@@ -1032,8 +1042,14 @@ func (s *Service) driveRefund(ctx context.Context, p *Payment, id string) (*Paym
 // recordCharge folds the gateway's view ch of attempt n into the stored
 // payment. The payment is returned with every error but a failed write.
 func (s *Service) recordCharge(ctx context.Context, order string, n int, ch *Charge) (*Payment, error) {
+	return s.recordChargeFrom(ctx, nil, order, n, ch)
+}
+
+// recordChargeFrom is recordCharge starting the update from cur, as
+// updateFrom does.
+func (s *Service) recordChargeFrom(ctx context.Context, cur *Payment, order string, n int, ch *Charge) (*Payment, error) {
 	var applyErr error
-	p, err := s.update(ctx, order, func(p *Payment) error {
+	p, err := s.updateFrom(ctx, cur, order, func(p *Payment) error {
 		applyErr = s.applyCharge(p, p.Attempt(n), ch)
 		return nil
 	})
@@ -1115,7 +1131,7 @@ func (s *Service) HandleNotification(ctx context.Context, nt Notification) (*Pay
 			return nil, nil
 		}
 	}
-	p, n, err := s.resolve(ctx, nt.OrderNumber, nt.GatewayOrderID)
+	p, n, err := s.resolve(ctx, nt.OrderNumber, nt.GatewayOrderID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -1266,7 +1282,7 @@ func (s *Service) settle(ctx context.Context, p *Payment) (*Payment, error) {
 				p = np
 			}
 		case StatusRequiresAction, StatusWaitingForDeposit:
-			np, err := s.refreshAttempt(ctx, p, a.Number)
+			np, err := s.refreshAttempt(ctx, p.Clone(), a.Number)
 			keep(err)
 			if np != nil {
 				p = np
@@ -1471,8 +1487,9 @@ func (s *Service) newAttempt(p *Payment, gateway string, m Method) *Attempt {
 }
 
 // resolve finds the payment and attempt named by an order number and/or a
-// gateway order id ("ORD-1" or "ORD-1-2").
-func (s *Service) resolve(ctx context.Context, orderNumber, gatewayOrderID string) (*Payment, int, error) {
+// gateway order id ("ORD-1" or "ORD-1-2"), an attempt of the named gateway
+// only when gateway is not empty.
+func (s *Service) resolve(ctx context.Context, orderNumber, gatewayOrderID, gateway string) (*Payment, int, error) {
 	if orderNumber == "" && gatewayOrderID == "" {
 		return nil, 0, errorf(CodeInvalidRequest, "order_number is required")
 	}
@@ -1485,6 +1502,12 @@ func (s *Service) resolve(ctx context.Context, orderNumber, gatewayOrderID strin
 			}
 		}
 	}
+	attempt := func() string {
+		if gateway == "" {
+			return "payment attempt"
+		}
+		return gateway + " payment attempt"
+	}
 	var lastErr error
 	for _, c := range candidates {
 		p, err := s.Payment(ctx, c)
@@ -1493,17 +1516,17 @@ func (s *Service) resolve(ctx context.Context, orderNumber, gatewayOrderID strin
 			continue
 		}
 		if gatewayOrderID == "" {
-			if a := p.Latest(); a != nil {
+			if a := p.Latest(); a != nil && (gateway == "" || a.Gateway == gateway) {
 				return p, a.Number, nil
 			}
-			return nil, 0, errorf(CodePaymentNotFound, "the order has no payment attempt")
+			return nil, 0, errorf(CodePaymentNotFound, "the order has no "+attempt())
 		}
 		for i := range p.Attempts {
-			if p.Attempts[i].GatewayOrderID == gatewayOrderID {
-				return p, p.Attempts[i].Number, nil
+			if a := &p.Attempts[i]; a.GatewayOrderID == gatewayOrderID && (gateway == "" || a.Gateway == gateway) {
+				return p, a.Number, nil
 			}
 		}
-		lastErr = errorf(CodePaymentNotFound, "no payment attempt has that order id")
+		lastErr = errorf(CodePaymentNotFound, "no "+attempt()+" has that order id")
 	}
 	return nil, 0, lastErr
 }

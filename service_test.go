@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/memstore"
 	"github.com/payments-go/payments/paymentstest"
@@ -616,5 +617,200 @@ func TestLostClaimDoesNotCallGateway(t *testing.T) {
 		if c.Op == "confirm" {
 			t.Fatal("the loser of the claim called the gateway")
 		}
+	}
+}
+
+// ConfirmRequest.Gateway keeps one gateway's callback from confirming
+// another gateway's attempt, also where a gateway order id could name an
+// attempt of either ("ORD-1-2": attempt 2 of ORD-1, or attempt 1 of the
+// order ORD-1-2).
+func TestConfirmOnlyTheNamedGatewaysAttempt(t *testing.T) {
+	tests := []struct {
+		name      string
+		req       payments.ConfirmRequest
+		wantOrder string // paid; "" for payment_not_found
+		wantCalls map[string]int
+	}{
+		{"no gateway named: the first candidate", payments.ConfirmRequest{GatewayOrderID: "ORD-1-2"}, "ORD-1-2", map[string]int{"two": 1}},
+		{"one: attempt 2 of ORD-1", payments.ConfirmRequest{GatewayOrderID: "ORD-1-2", Gateway: "one"}, "ORD-1", map[string]int{"one": 1}},
+		{"two: the order ORD-1-2", payments.ConfirmRequest{GatewayOrderID: "ORD-1-2", Gateway: "two"}, "ORD-1-2", map[string]int{"two": 1}},
+		{"a gateway with no such attempt", payments.ConfirmRequest{GatewayOrderID: "ORD-1-2", Gateway: "three"}, "", nil},
+		{"by order number, latest attempt of another gateway", payments.ConfirmRequest{OrderNumber: "ORD-1", Gateway: "two"}, "", nil},
+		{"by order number, the named gateway's", payments.ConfirmRequest{OrderNumber: "ORD-1", Gateway: "one"}, "ORD-1", map[string]int{"one": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			gws := map[string]*paymentstest.Gateway{"one": paymentstest.NewGateway("one"), "two": paymentstest.NewGateway("two"), "three": paymentstest.NewGateway("three")}
+			orders := payments.NewOrderBook(
+				payments.Order{Number: "ORD-1", Name: "a", Amount: 1000, Currency: payments.KRW},
+				payments.Order{Number: "ORD-1-2", Name: "b", Amount: 1000, Currency: payments.KRW},
+			)
+			store := memstore.New()
+			svc, err := payments.NewService(payments.Config{Store: store, Orders: orders, Gateways: []payments.Gateway{gws["one"], gws["two"], gws["three"]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// ORD-1: attempt 1 by card, attempt 2 ("ORD-1-2") by transfer.
+			for _, m := range []payments.Method{payments.MethodCard, payments.MethodTransfer} {
+				if _, err := svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-1", Gateway: "one", Method: m}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-1-2", Gateway: "two"}); err != nil {
+				t.Fatal(err)
+			}
+			before := map[string]*payments.Payment{}
+			for _, o := range []string{"ORD-1", "ORD-1-2"} {
+				before[o], _ = store.Get(ctx, o)
+				if got := before[o].Latest().GatewayOrderID; got != "ORD-1-2" {
+					t.Fatalf("%s: latest attempt's gateway order id %q, want ORD-1-2", o, got)
+				}
+			}
+
+			p, err := svc.Confirm(ctx, tt.req)
+			if tt.wantOrder == "" {
+				if !errors.Is(err, payments.ErrPaymentNotFound) || p != nil {
+					t.Fatalf("Confirm = %v, %v; want payment_not_found", p, err)
+				}
+			} else if err != nil || p.OrderNumber != tt.wantOrder || p.Status != payments.StatusPaid {
+				t.Fatalf("Confirm = %+v, %v; want %s paid", p, err, tt.wantOrder)
+			}
+			calls := map[string]int{}
+			for name, gw := range gws {
+				for _, c := range gw.Calls() {
+					if c.Op == "confirm" {
+						calls[name]++
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.wantCalls, calls, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("confirm calls (-want +got):\n%s", diff)
+			}
+			for o, b := range before {
+				if o == tt.wantOrder {
+					continue
+				}
+				if after, _ := store.Get(ctx, o); after.Version != b.Version {
+					t.Errorf("%s changed (version %d → %d)", o, b.Version, after.Version)
+				}
+			}
+		})
+	}
+}
+
+// racingStore is a memstore whose next Update, once armed, finds the
+// payment changed by another writer first (its version bumped), as a
+// concurrent callback or replica would leave it.
+type racingStore struct {
+	*memstore.Store
+	mu      sync.Mutex
+	armed   bool
+	updates int
+	raced   int
+}
+
+func (s *racingStore) arm() { s.mu.Lock(); s.armed = true; s.mu.Unlock() }
+
+func (s *racingStore) Update(ctx context.Context, p *payments.Payment) error {
+	s.mu.Lock()
+	s.updates++
+	race := s.armed
+	s.armed = false
+	s.mu.Unlock()
+	if race {
+		other, err := s.Store.Get(ctx, p.OrderNumber)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.Update(ctx, other); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.raced++
+		s.mu.Unlock()
+	}
+	return s.Store.Update(ctx, p)
+}
+
+// The Service writes what a gateway call reports starting from the copy
+// it read before the call; a write by someone else in between costs a
+// lost compare-and-set and a reread, never the gateway's answer.
+func TestGatewayOutcomeRecordedDespiteAConcurrentWrite(t *testing.T) {
+	const order = "ORD-20260122-001"
+	tests := []struct {
+		name string
+		// before runs unarmed; act runs with the store armed.
+		before func(t *testing.T, svc *payments.Service, gw *paymentstest.Gateway) string
+		act    func(ctx context.Context, svc *payments.Service, ref string) (*payments.Payment, error)
+		want   payments.Status
+	}{
+		{
+			name: "Prepare records the gateway's session",
+			before: func(*testing.T, *payments.Service, *paymentstest.Gateway) string {
+				return ""
+			},
+			act: func(ctx context.Context, svc *payments.Service, _ string) (*payments.Payment, error) {
+				prep, err := svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: order, Gateway: "fake"})
+				if err != nil {
+					return nil, err
+				}
+				if prep.Attempt.Reference == "" {
+					return nil, fmt.Errorf("prepared attempt without the gateway's reference")
+				}
+				return prep.Payment, nil
+			},
+			want: payments.StatusReady,
+		},
+		{
+			name: "Refresh records the completed action",
+			before: func(t *testing.T, svc *payments.Service, gw *paymentstest.Gateway) string {
+				gw.RequireAction("https://bank.example/3ds")
+				prep, err := svc.Prepare(t.Context(), payments.PrepareRequest{OrderNumber: order, Gateway: "fake"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p, err := svc.Confirm(t.Context(), payments.ConfirmRequest{OrderNumber: order}); err != nil || p.Status != payments.StatusRequiresAction {
+					t.Fatalf("Confirm = %v, %v", p, err)
+				}
+				if err := gw.CompleteAction(prep.Attempt.Reference); err != nil {
+					t.Fatal(err)
+				}
+				return prep.Attempt.Reference
+			},
+			act: func(ctx context.Context, svc *payments.Service, ref string) (*payments.Payment, error) {
+				return svc.Refresh(ctx, payments.RefreshRequest{OrderNumber: order, Reference: ref})
+			},
+			want: payments.StatusPaid,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &racingStore{Store: memstore.New()}
+			gw := paymentstest.NewGateway("fake")
+			svc, err := payments.NewService(payments.Config{
+				Store: store, Gateways: []payments.Gateway{gw},
+				Orders: payments.NewOrderBook(payments.Order{Number: order, Name: "Cool T-Shirt", Amount: 58990, Currency: payments.KRW}),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := tt.before(t, svc, gw)
+			store.arm()
+			p, err := tt.act(t.Context(), svc, ref)
+			if err != nil || p.Status != tt.want {
+				t.Fatalf("got %v, %v; want %s", p, err, tt.want)
+			}
+			if store.raced != 1 {
+				t.Fatalf("the concurrent write ran %d times, want 1", store.raced)
+			}
+			stored, err := store.Get(t.Context(), order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(p, stored); diff != "" {
+				t.Errorf("returned payment differs from the stored one (-returned +stored):\n%s", diff)
+			}
+		})
 	}
 }

@@ -177,7 +177,7 @@ func NewHandler(cfg Config) http.Handler {
 				httpjson.WriteError(w, err)
 				return
 			}
-			httpjson.Write(w, http.StatusOK, status.From(p))
+			status.WriteJSON(w, http.StatusOK, p)
 			return
 		}
 		p, rf, err := cfg.Service.Refund(r.Context(), sreq)

@@ -175,13 +175,22 @@ func Handler(svc *payments.Service) http.Handler {
 				p = np
 			}
 		}
-		v := From(p)
-		if b, ok := v.appendJSON(httpjson.Buffer()); ok {
-			httpjson.WriteEncoded(w, http.StatusOK, b)
-			return
-		}
-		httpjson.Write(w, http.StatusOK, v)
+		WriteJSON(w, http.StatusOK, p)
 	})
+}
+
+// WriteJSON answers with the status view of p ([From]) as JSON, with the
+// given HTTP status code and the headers of every JSON answer of this
+// module (Content-Type, Cache-Control: no-store, nosniff), as the status
+// route does. Handlers of an application's own routes can use it to
+// answer in the same shape.
+func WriteJSON(w http.ResponseWriter, code int, p *payments.Payment) {
+	v := From(p)
+	if b, ok := v.appendJSON(httpjson.Buffer()); ok {
+		httpjson.WriteEncoded(w, code, b)
+		return
+	}
+	httpjson.Write(w, code, v)
 }
 
 // appendJSON appends v and a newline exactly as httpjson.Write encodes

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/memstore"
 	"github.com/payments-go/payments/paymentstest"
@@ -149,5 +150,41 @@ func TestStatusHasNoSecrets(t *testing.T) {
 	b, _ := json.Marshal(status.From(p))
 	if bytes.Contains(b, []byte("supersecret")) {
 		t.Errorf("status JSON contains the deposit secret: %s", b)
+	}
+}
+
+// WriteJSON answers exactly as encoding the view with encoding/json would
+// (HTML-escaped, one line), with the given code and the JSON headers.
+func TestWriteJSON(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-20260122-001", Gateway: "fake"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-20260122-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Attempts[0].Failure = &payments.Failure{Code: "X", Message: `<script>"&"</script> 한 벌`}
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(status.From(p)); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []int{http.StatusOK, http.StatusAccepted, http.StatusConflict} {
+		rec := httptest.NewRecorder()
+		status.WriteJSON(rec, code, p)
+		if rec.Code != code {
+			t.Errorf("code %d, want %d", rec.Code, code)
+		}
+		if diff := cmp.Diff(want.String(), rec.Body.String()); diff != "" {
+			t.Errorf("body (-encoding/json +WriteJSON):\n%s", diff)
+		}
+		for k, v := range map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"} {
+			if got := rec.Header().Get(k); got != v {
+				t.Errorf("%s = %q, want %q", k, got, v)
+			}
+		}
 	}
 }

@@ -538,7 +538,7 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, req.OrderNumber, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, status.From(p))
+	status.WriteJSON(w, http.StatusOK, p)
 }
 
 // webhookAnswer is the 200 answer to a webhook delivery.

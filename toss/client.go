@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -423,7 +424,15 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 		return nil, &tossTransportError{err: err}
 	}
 	defer resp.Body.Close()
-	data, err := tossReadBody(resp)
+	buf := tossBodies.Get().(*[]byte)
+	data, err := tossReadBody(*buf, resp)
+	defer func() {
+		// Nothing decoded from data refers to it (strings are copied).
+		if cap(data) <= tossPooledBody {
+			*buf = data[:0]
+			tossBodies.Put(buf)
+		}
+	}()
 	if err != nil {
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
 		return nil, &tossTransportError{err: err}
@@ -458,29 +467,25 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 }
 
 // tossReadBody reads the body up to tossMaxResponse+1 bytes, as
-// io.ReadAll(io.LimitReader(resp.Body, tossMaxResponse+1)) does, into a
-// buffer sized from Content-Length when there is one.
-func tossReadBody(resp *http.Response) ([]byte, error) {
-	r := io.LimitReader(resp.Body, tossMaxResponse+1)
-	size := 512
-	if cl := resp.ContentLength; cl > 0 && cl <= tossMaxResponse {
-		size = int(cl) + 1 // room to read EOF without growing
+// io.ReadAll(io.LimitReader(resp.Body, tossMaxResponse+1)) does, into
+// buf's spare capacity, grown to Content-Length when there is one.
+func tossReadBody(buf []byte, resp *http.Response) ([]byte, error) {
+	b := buf[:0]
+	if cl := resp.ContentLength; cl > 0 && cl <= tossMaxResponse && int(cl) >= cap(b) {
+		b = make([]byte, 0, int(cl)+1) // room to read EOF without growing
 	}
-	b := make([]byte, 0, size)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				err = nil
-			}
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
+	if cap(b) == 0 {
+		b = make([]byte, 0, 512)
 	}
+	return httpjson.AppendAll(b, io.LimitReader(resp.Body, tossMaxResponse+1))
 }
+
+// tossBodies recycles response buffers: every decoder of a response
+// copies what it keeps, so a buffer is free again once the response is
+// decoded. Buffers above tossPooledBody are left to the collector.
+var tossBodies = sync.Pool{New: func() any { return new([]byte) }}
+
+const tossPooledBody = 64 << 10
 
 func (c *Client) debug(ctx context.Context, op, method string, try, status int, code string, start time.Time, err error) {
 	if c.log == nil {

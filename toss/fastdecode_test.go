@@ -115,3 +115,51 @@ func BenchmarkPaymentDecode(b *testing.B) {
 		}
 	})
 }
+
+// The client recycles response buffers once decoded (tossBodies), which
+// is safe only while nothing decoded refers to the buffer: a Payment or
+// APIError decoded from a buffer must not change when the buffer is
+// overwritten, in the one-pass decoder and in encoding/json's path alike.
+func TestDecodedValuesDoNotAliasTheBuffer(t *testing.T) {
+	files, err := filepath.Glob("testdata/payment_*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("fixtures: %v %v", files, err)
+	}
+	var inputs [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, data)
+	}
+	for _, s := range fastDecodeSeeds {
+		inputs = append(inputs, []byte(s))
+	}
+	for _, data := range inputs {
+		var want Payment
+		if want.UnmarshalJSON(append([]byte(nil), data...)) != nil {
+			continue
+		}
+		buf := append([]byte(nil), data...)
+		var got Payment
+		if err := got.UnmarshalJSON(buf); err != nil {
+			t.Fatal(err)
+		}
+		for i := range buf {
+			buf[i] = 'X'
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%.60s: the decoded payment changed with its buffer (-want +got):\n%s", data, diff)
+		}
+	}
+	body := []byte(`{"code":"REJECT_CARD_COMPANY","message":"카드사에서 거절했습니다."}`)
+	want := *tossDecodeError(403, append([]byte(nil), body...))
+	got := tossDecodeError(403, body)
+	for i := range body {
+		body[i] = 'X'
+	}
+	if diff := cmp.Diff(want, *got); diff != "" {
+		t.Errorf("the decoded error changed with its buffer (-want +got):\n%s", diff)
+	}
+}

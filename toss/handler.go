@@ -591,16 +591,16 @@ func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, err := h.attempt(ctx, q.OrderID)
-	if err != nil {
-		httpjson.WriteError(w, err)
-		return
-	}
 	cctx, cancel := confirmContext(ctx)
 	defer cancel()
-	got, cerr := h.svc.Confirm(cctx, payments.ConfirmRequest{GatewayOrderID: q.OrderID, Reference: q.PaymentKey, Amount: q.Amount})
-	if got != nil {
-		p = got
+	p, cerr := h.svc.Confirm(cctx, payments.ConfirmRequest{GatewayOrderID: q.OrderID, Gateway: handlerGateway, Reference: q.PaymentKey, Amount: q.Amount})
+	if p == nil {
+		// Refused before the payment changed (no such Toss attempt, the
+		// amount differs): read it for the pages to redirect to.
+		if p, err = h.attempt(ctx, q.OrderID); err != nil {
+			httpjson.WriteError(w, err)
+			return
+		}
 	}
 	h.answerConfirm(w, r, p, q.OrderID, cerr, web.WantsJSON(r))
 }
@@ -686,7 +686,7 @@ func (h *Handler) answerConfirm(w http.ResponseWriter, r *http.Request, p *payme
 		case cerr == nil:
 			writeStatusView(w, p, a)
 		case code == payments.CodeGatewayUnavailable && a != nil:
-			httpjson.Write(w, http.StatusAccepted, status.From(p))
+			status.WriteJSON(w, http.StatusAccepted, p)
 		default:
 			httpjson.WriteError(w, cerr)
 		}
@@ -718,7 +718,7 @@ func writeStatusView(w http.ResponseWriter, p *payments.Payment, a *payments.Att
 	if a != nil && a.Status == payments.StatusProcessing {
 		code = http.StatusAccepted
 	}
-	httpjson.Write(w, code, status.From(p))
+	status.WriteJSON(w, code, p)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request) {
@@ -743,19 +743,19 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request) {
 	a := attemptByOrderID(p, q.OrderID)
 	h.log.InfoContext(ctx, "toss: payment window failed", "order", p.OrderNumber, "order_id", q.OrderID, "code", q.Code, "status", a.Status)
 	if web.WantsJSON(r) {
-		httpjson.Write(w, http.StatusOK, status.From(p))
+		status.WriteJSON(w, http.StatusOK, p)
 		return
 	}
 	switch a.Status {
 	case payments.StatusFailed, payments.StatusCanceled, payments.StatusExpired, payments.StatusReady, payments.StatusRequiresAction:
 		h.redirect(w, p, a.FailURL, url.Values{"code": {q.Code}, "message": {q.Message}},
-			func() { httpjson.Write(w, http.StatusOK, status.From(p)) })
+			func() { status.WriteJSON(w, http.StatusOK, p) })
 	default:
 		// A fail report for an attempt that is paid or being confirmed
 		// (a stale or forged callback) changes nothing; the customer
 		// sees the real state.
 		h.redirect(w, p, a.SuccessURL, url.Values{"status": {string(a.Status)}},
-			func() { httpjson.Write(w, http.StatusOK, status.From(p)) })
+			func() { status.WriteJSON(w, http.StatusOK, p) })
 	}
 }
 

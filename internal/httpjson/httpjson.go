@@ -51,7 +51,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		}
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxBody)
-	data, err := io.ReadAll(body)
+	data, err := readAll(body, r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -60,6 +60,43 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return nil, &payments.Error{Code: payments.CodeInvalidRequest, Message: "could not read the request body"}
 	}
 	return data, nil
+}
+
+// presizeLimit bounds the buffer readAll allocates before any data.
+const presizeLimit = 16 << 10
+
+// readAll is io.ReadAll with the buffer sized from the request's
+// Content-Length (one byte more, to see EOF without growing) where one is
+// declared, up to presizeLimit: a declared length is not yet data, and
+// larger bodies grow the buffer as they arrive.
+func readAll(r io.Reader, contentLength int64) ([]byte, error) {
+	size := 512
+	if contentLength > 0 && contentLength < presizeLimit {
+		size = int(contentLength) + 1
+	}
+	return AppendAll(make([]byte, 0, size), r)
+}
+
+// AppendAll reads r to EOF and appends what it reads to b, filling b's
+// spare capacity before growing it: io.ReadAll into a buffer of the
+// caller's choosing. EOF is not an error.
+func AppendAll(b []byte, r io.Reader) ([]byte, error) {
+	if cap(b) == len(b) {
+		b = append(b, 0)[:len(b)]
+	}
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // Unmarshal decodes one JSON object strictly, with the errors of

@@ -3,10 +3,12 @@ package httpjson
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/payments-go/payments"
@@ -121,4 +123,68 @@ func FuzzUnmarshal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// readAll reads what io.ReadAll reads, whatever Content-Length claims,
+// and never presizes beyond presizeLimit.
+func TestReadAllMatchesIOReadAll(t *testing.T) {
+	bodies := []string{"", "{}", `{"order_number":"ORD-1"}`, strings.Repeat("x", 511), strings.Repeat("y", 512), strings.Repeat("z", 5000), strings.Repeat("w", presizeLimit+3)}
+	for _, body := range bodies {
+		for _, cl := range []int64{-1, 0, 1, int64(len(body)) - 1, int64(len(body)), int64(len(body)) + 1, presizeLimit - 1, presizeLimit, MaxBody} {
+			// iotest.OneByteReader makes every read short, as a slow
+			// client's body is.
+			for _, slow := range []bool{false, true} {
+				var r io.Reader = strings.NewReader(body)
+				if slow {
+					r = iotest.OneByteReader(r)
+				}
+				got, err := readAll(r, cl)
+				if err != nil || string(got) != body {
+					t.Fatalf("len %d, Content-Length %d, slow %v: %d bytes, %v", len(body), cl, slow, len(got), err)
+				}
+				if cl > 0 && cl < presizeLimit && int64(len(body)) <= cl && cap(got) != int(cl)+1 {
+					t.Errorf("len %d, Content-Length %d: cap %d, want %d (no growth)", len(body), cl, cap(got), cl+1)
+				}
+			}
+		}
+	}
+	// The MaxBytesReader limit still applies.
+	rec := httptest.NewRecorder()
+	_, err := readAll(http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(strings.Repeat("a", 100))), 10), 100)
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		t.Errorf("over the limit: %v, want *http.MaxBytesError", err)
+	}
+}
+
+// AppendAll keeps what b holds, fills its spare capacity first and grows
+// it as needed; a reader's error other than EOF comes back with the data
+// read before it.
+func TestAppendAll(t *testing.T) {
+	long := strings.Repeat("0123456789", 300)
+	tests := []struct {
+		name   string
+		b      []byte
+		r      io.Reader
+		want   string
+		errIs  error
+		sameIn bool // the data fits b's capacity: no new array
+	}{
+		{"nil buffer", nil, strings.NewReader("abc"), "abc", nil, false},
+		{"prefix kept, fits", append(make([]byte, 0, 64), "pre:"...), strings.NewReader("abc"), "pre:abc", nil, true},
+		{"prefix kept, grows", append(make([]byte, 0, 8), "pre:"...), strings.NewReader(long), "pre:" + long, nil, false},
+		{"full buffer", []byte("xyz"), iotest.OneByteReader(strings.NewReader(long)), "xyz" + long, nil, false},
+		{"empty body", make([]byte, 0, 4), strings.NewReader(""), "", nil, true},
+		{"error midway", nil, io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), "abc", io.ErrUnexpectedEOF, false},
+	}
+	for _, tt := range tests {
+		in := tt.b
+		got, err := AppendAll(tt.b, tt.r)
+		if string(got) != tt.want || !errors.Is(err, tt.errIs) || (tt.errIs == nil && err != nil) {
+			t.Errorf("%s: %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.errIs)
+		}
+		if tt.sameIn && cap(in) > 0 && &got[:1][0] != &in[:1][0] {
+			t.Errorf("%s: a new array although the data fits", tt.name)
+		}
+	}
 }

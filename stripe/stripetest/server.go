@@ -96,7 +96,7 @@ type Call struct {
 const maxBody = 1 << 20
 
 // maxCalls caps the request log; older calls are forgotten.
-const maxCalls = 10000
+var maxCalls = 10000
 
 type idemKey struct {
 	apiKey [32]byte // sha256 of the API key: scope without keeping the key
@@ -278,8 +278,9 @@ func (s *Server) DropAfterProcessing(n int) {
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
+	kept := s.calls[max(0, len(s.calls)-maxCalls):]
+	out := make([]Call, len(kept))
+	for i, c := range kept {
 		c.Form = cloneValues(c.Form)
 		out[i] = c
 	}
@@ -334,8 +335,10 @@ func (s *Server) endpoint(op string, h apiHandler) http.Handler {
 		finish := func(res response, injected, dropped bool) {
 			call.Status, call.Replayed, call.Injected, call.Dropped = res.status, res.replayed, injected, dropped
 			s.mu.Lock()
-			if len(s.calls) >= maxCalls {
-				s.calls = slices.Delete(s.calls, 0, len(s.calls)-maxCalls+1)
+			if len(s.calls) >= 2*maxCalls {
+				// Forget the older half at once: a copy every maxCalls
+				// calls rather than one per call.
+				s.calls = append(s.calls[:0], s.calls[len(s.calls)-maxCalls:]...)
 			}
 			s.calls = append(s.calls, call)
 			s.mu.Unlock()
