@@ -22,11 +22,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# free_port prints a TCP port on 127.0.0.1 that nothing listens on.
+# free_port prints a TCP port on 127.0.0.1 that nothing listens on, below
+# the kernel's ephemeral range, whose ports outgoing connections hold
+# without listening (a listener could not bind them).
 free_port() {
-  local p
+  local p lo=32768
+  read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$lo" -gt 12000 ] || lo=32768
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 30000) + 20000 ))
+    p=$(( (RANDOM % (lo - 11000)) + 10000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   echo "no free port found" >&2; return 1
@@ -82,10 +86,20 @@ pgdata="$work/pgdata"
 mkdir -p "$pgdata" "$work/pgsock" "$work/pglog"
 if [ "$(id -u)" = 0 ]; then chown postgres "$pgdata" "$work/pgsock" "$work/pglog"; fi
 as_pg "$PG_BIN/initdb" -D "$pgdata" -A trust -U postgres -E UTF8 --locale=C >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
-pg_port=$(free_port)
-as_pg "$PG_BIN/pg_ctl" -D "$pgdata" -l "$work/pglog/pg.log" -w -t 60 \
-  -o "-p $pg_port -k $work/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-  start >/dev/null || { cat "$work/pglog/pg.log" >&2; exit 1; }
+# A port found free may be taken before the server binds it: try again
+# on another.
+for try in 1 2 3; do
+  pg_port=$(free_port)
+  if as_pg "$PG_BIN/pg_ctl" -D "$pgdata" -l "$work/pglog/pg.log" -w -t 60 \
+    -o "-p $pg_port -k $work/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null; then
+    break
+  fi
+  if [ "$try" = 3 ] || ! grep -q "could not create any TCP/IP sockets" "$work/pglog/pg.log"; then
+    cat "$work/pglog/pg.log" >&2; exit 1
+  fi
+  log "PostgreSQL could not bind port $pg_port; trying another"
+done
 "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE payments_test" >/dev/null
 export PAYMENTS_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/payments_test?sslmode=disable"
 log "PostgreSQL on 127.0.0.1:$pg_port"
