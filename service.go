@@ -1040,7 +1040,8 @@ func (s *Service) driveRefund(ctx context.Context, p *Payment, id string) (*Paym
 }
 
 // recordCharge folds the gateway's view ch of attempt n into the stored
-// payment. The payment is returned with every error but a failed write.
+// payment. The payment is returned with every error but a failed read of
+// the store (after a failed write, as it was before the update).
 func (s *Service) recordCharge(ctx context.Context, order string, n int, ch *Charge) (*Payment, error) {
 	return s.recordChargeFrom(ctx, nil, order, n, ch)
 }

@@ -59,12 +59,11 @@ func benchRequest(b *testing.B, h http.Handler, method, target, body string, wan
 // for both sides alike.
 const benchFlowsPerFake = 256
 
-// benchFake is a tosstest server behind a loopback httptest.Server.
+// benchFake is a tosstest server behind a loopback httptest.Server, for
+// one block of flows.
 type benchFake struct {
-	fake    *tosstest.Server
-	api     *httptest.Server
-	checked int // calls already checked by Close
-	flows   int
+	fake *tosstest.Server
+	api  *httptest.Server
 }
 
 func newBenchFake() *benchFake {
@@ -72,11 +71,12 @@ func newBenchFake() *benchFake {
 	return &benchFake{fake: fake, api: httptest.NewServer(fake)}
 }
 
-// Close ends a block of flows: it checks that they made one upstream call
-// each, the confirm, and returns the number of calls. After
-// benchFlowsPerFake flows it shuts the fake down (retired).
+// Close ends the block: it shuts the fake down, checks that the flows made
+// one upstream call each, the confirm, and returns the number of calls.
 func (f *benchFake) Close(b *testing.B, flows int) int {
-	calls := f.fake.Calls()[f.checked:]
+	f.api.Close()
+	f.fake.Close()
+	calls := f.fake.Calls()
 	for _, c := range calls {
 		if c.Op != tosstest.OpConfirm {
 			b.Fatalf("upstream call beyond confirm: %s %s", c.Method, c.Path)
@@ -85,16 +85,8 @@ func (f *benchFake) Close(b *testing.B, flows int) int {
 	if len(calls) != flows {
 		b.Fatalf("%d upstream calls for %d flows, want one confirm each", len(calls), flows)
 	}
-	f.checked += len(calls)
-	f.flows += flows
-	if f.retired() {
-		f.api.Close()
-		f.fake.Close()
-	}
 	return len(calls)
 }
-
-func (f *benchFake) retired() bool { return f.flows >= benchFlowsPerFake }
 
 // benchOurs is the library's side: service, handler and status route.
 type benchOurs struct {
@@ -132,21 +124,9 @@ func newBenchOurs(b *testing.B) *benchOurs {
 }
 
 func BenchmarkCardFlow(b *testing.B) {
-	var ours *benchOurs
-	var base *benchBaseline
 	benchpair.Run(b, benchFlowsPerFake, func(n int) string { return fmt.Sprintf("BENCH-%09d", n) },
-		func(b *testing.B) benchpair.Block {
-			if ours == nil || ours.retired() {
-				ours = newBenchOurs(b)
-			}
-			return ours
-		},
-		func(b *testing.B) benchpair.Block {
-			if base == nil || base.retired() {
-				base = newBenchBaseline()
-			}
-			return base
-		})
+		func(b *testing.B) benchpair.Block { return newBenchOurs(b) },
+		func(b *testing.B) benchpair.Block { return newBenchBaseline() })
 }
 
 func (env *benchOurs) Flow(b *testing.B, order string) {
