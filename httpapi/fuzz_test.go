@@ -7,18 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/httpapi"
-	"github.com/payments-go/payments/refund"
 )
 
-// FuzzRoutes sends arbitrary bodies, queries and headers to every seed
+// FuzzRoutes sends arbitrary bodies, queries and headers to every
 // route of the mount: no input may panic, answer 5xx, redirect outside
 // the allowed origin, or answer an error without its stable code.
 func FuzzRoutes(f *testing.F) {
 	h, err := httpapi.New(httpapi.Config{
 		Service: newService(f, "toss", "stripe"), PublicURL: "https://shop.example",
 		Toss: &httpapi.TossConfig{ClientKey: "test_ck_x"}, Stripe: &httpapi.StripeConfig{WebhookSecret: "whsec_x"},
-		Authorize: refund.BearerToken("admin"),
+		Authorize: payments.BearerToken("admin"),
 	})
 	if err != nil {
 		f.Fatal(err)
@@ -54,7 +54,7 @@ func FuzzRoutes(f *testing.F) {
 		f.Add(uint8(s.route), s.body, s.query, "text/plain", false)
 	}
 	f.Fuzz(func(t *testing.T, route uint8, body, query, contentType string, admin bool) {
-		rt := seedRoutes[int(route)%len(seedRoutes)]
+		rt := allRoutes[int(route)%len(allRoutes)]
 		req := httptest.NewRequest(rt.method, "https://shop.example/payments/"+rt.path, strings.NewReader(body))
 		req.URL.RawQuery = query
 		if strings.ContainsAny(contentType, "\r\n\x00") {

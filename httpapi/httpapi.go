@@ -1,4 +1,4 @@
-// Package httpapi mounts every route of the seed API with one
+// Package httpapi mounts every route of the library with one
 // constructor: the Toss and Stripe routes of the configured gateways,
 // /status, and the admin refund routes, under a prefix of your choice
 // (default /payments/).
@@ -36,7 +36,6 @@ import (
 
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/internal/httpjson"
-	"github.com/payments-go/payments/refund"
 	"github.com/payments-go/payments/status"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/toss"
@@ -57,8 +56,14 @@ type Config struct {
 	// return_url may point to. Default: PublicURL's origin.
 	AllowedOrigins []string
 	// Authorize guards the admin routes (/toss/cancel, /stripe/refund);
-	// nil refuses them with 403 forbidden.
-	Authorize refund.Authorizer
+	// nil refuses them with 403 forbidden. See [payments.BearerToken].
+	Authorize payments.Authorizer
+	// StatusOwner, if set, reports whether a request to the status route
+	// comes from someone who may see the full view of the order's payment
+	// (for instance, the signed-in customer who placed it). Requests that
+	// Authorize accepts see the full view too; everyone else gets the
+	// public view (see package status).
+	StatusOwner func(r *http.Request, order payments.Order) bool
 	// Toss enables the Toss routes; the Service must have a gateway named
 	// "toss".
 	Toss *TossConfig
@@ -152,6 +157,10 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		mux.Handle(prefix+"stripe/", http.StripPrefix(strings.TrimSuffix(prefix, "/")+"/stripe", h))
 	}
-	mux.Handle(prefix+"status", http.StripPrefix(strings.TrimSuffix(prefix, "/"), status.NewHandler(cfg.Service)))
+	sh, err := status.NewHandler(status.Config{Service: cfg.Service, Admin: cfg.Authorize, Owner: cfg.StatusOwner})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle(prefix+"status", http.StripPrefix(strings.TrimSuffix(prefix, "/"), sh))
 	return mux, nil
 }

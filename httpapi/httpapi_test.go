@@ -13,7 +13,6 @@ import (
 	"github.com/payments-go/payments/httpapi"
 	"github.com/payments-go/payments/memstore"
 	"github.com/payments-go/payments/paymentstest"
-	"github.com/payments-go/payments/refund"
 )
 
 func newService(t testing.TB, gateways ...string) *payments.Service {
@@ -33,9 +32,9 @@ func newService(t testing.TB, gateways ...string) *payments.Service {
 	return svc
 }
 
-// seedRoutes are the routes of the seed API (relative to the prefix), plus
+// allRoutes are the routes of the library (relative to the prefix), plus
 // the two webhooks.
-var seedRoutes = []struct{ method, path string }{
+var allRoutes = []struct{ method, path string }{
 	{"POST", "toss/ready"}, {"POST", "toss/confirm"}, {"POST", "toss/cancel"}, {"POST", "toss/virtual-account"},
 	{"GET", "toss/success"}, {"GET", "toss/fail"}, {"POST", "toss/webhook"},
 	{"POST", "stripe/checkout"}, {"POST", "stripe/intent"}, {"POST", "stripe/confirm"}, {"POST", "stripe/verify"},
@@ -57,16 +56,16 @@ func errCode(rec *httptest.ResponseRecorder) string {
 	return b.Error.Code
 }
 
-// TestMountServesExactlyTheSeedRoutes: every seed route answers its method
+// TestMountServesExactlyTheRoutes: every route answers its method
 // (never 404 or 405), every other method 405 with Allow, and paths beside
 // them 404, under the default and a custom prefix.
-func TestMountServesExactlyTheSeedRoutes(t *testing.T) {
+func TestMountServesExactlyTheRoutes(t *testing.T) {
 	for _, prefix := range []string{"", "/api/pay/"} {
 		t.Run("prefix="+prefix, func(t *testing.T) {
 			h, err := httpapi.New(httpapi.Config{
 				Service: newService(t, "toss", "stripe"), Prefix: prefix, PublicURL: "https://shop.example",
 				Toss: &httpapi.TossConfig{ClientKey: "test_ck_x"}, Stripe: &httpapi.StripeConfig{WebhookSecret: "whsec_x"},
-				Authorize: refund.BearerToken("admin"),
+				Authorize: payments.BearerToken("admin"),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -75,7 +74,7 @@ func TestMountServesExactlyTheSeedRoutes(t *testing.T) {
 			if base == "" {
 				base = "/payments/"
 			}
-			for _, rt := range seedRoutes {
+			for _, rt := range allRoutes {
 				path := base + rt.path
 				if rec := serve(h, rt.method, path); rec.Code == 404 && errCode(rec) == "not_found" || rec.Code == 405 {
 					t.Errorf("%s %s = %d %s; the route is missing", rt.method, path, rec.Code, errCode(rec))
@@ -151,7 +150,7 @@ func ExampleNew() {
 		Service:   svc,
 		PublicURL: "https://shop.example",
 		Toss:      &httpapi.TossConfig{ClientKey: "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"},
-		Authorize: refund.BearerToken("change-me"),
+		Authorize: payments.BearerToken("change-me"),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/payments/", h) // the application's own routes live beside it
@@ -176,4 +175,52 @@ func ExampleNew() {
 	_ = json.Unmarshal(b, &ready)
 	fmt.Println(resp.StatusCode, ready.Status, ready.Toss.OrderID, ready.Toss.SuccessURL)
 	// Output: 200 ready ORD-20260122-001 https://shop.example/payments/toss/success
+}
+
+// The mount's status route answers the full view to the admin authorizer
+// and to StatusOwner, and the public view to everyone else.
+func TestStatusViews(t *testing.T) {
+	svc, _ := payments.NewService(payments.Config{
+		Store: memstore.New(),
+		Orders: payments.NewOrderBook(payments.Order{Number: "ORD-20260122-001", Name: "Cool T-Shirt 외 1건", Amount: 58990,
+			Currency: payments.KRW, Customer: payments.Customer{Email: "kim@example.com"}}),
+		Gateways: []payments.Gateway{paymentstest.NewGateway("toss")},
+	})
+	if _, err := svc.Prepare(t.Context(), payments.PrepareRequest{OrderNumber: "ORD-20260122-001", Gateway: "toss"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := httpapi.New(httpapi.Config{
+		Service: svc, PublicURL: "https://shop.example",
+		Toss:      &httpapi.TossConfig{ClientKey: "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"},
+		Authorize: payments.BearerToken("change-me"),
+		StatusOwner: func(r *http.Request, o payments.Order) bool {
+			return r.Header.Get("X-Customer") == o.Customer.Email
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, header, value string
+		full                bool
+	}{
+		{"anonymous", "", "", false},
+		{"admin", "Authorization", "Bearer change-me", true},
+		{"owner", "X-Customer", "kim@example.com", true},
+		{"someone else", "X-Customer", "lee@example.com", false},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/payments/status?order_number=ORD-20260122-001", nil)
+		if tt.header != "" {
+			r.Header.Set(tt.header, tt.value)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(w.Body.Bytes(), &m); w.Code != 200 || err != nil {
+			t.Fatalf("%s: %d %s", tt.name, w.Code, w.Body)
+		}
+		if _, full := m["attempts"]; full != tt.full {
+			t.Errorf("%s: full view %v, want %v: %s", tt.name, full, tt.full, w.Body)
+		}
+	}
 }

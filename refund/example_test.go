@@ -25,7 +25,10 @@ func ExampleNewHandler() {
 	_, _ = svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-1", Gateway: "fake"})
 	_, _ = svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-1"})
 
-	h := refund.NewHandler(refund.Config{Service: svc, Authorize: refund.BearerToken("s3cret-admin-token")})
+	h, err := refund.NewHandler(refund.Config{Service: svc, Authorize: payments.BearerToken("s3cret-admin-token")})
+	if err != nil {
+		panic(err)
+	}
 	send := func(token string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/refund", strings.NewReader(`{"order_number":"ORD-1","amount":15000,"reason":"one shirt returned"}`))
 		r.Header.Set("Content-Type", "application/json")

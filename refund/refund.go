@@ -1,5 +1,5 @@
-// Package refund is the refund operation for HTTP callers: the seed API's
-// refund request, its rules, and the admin-only handler behind both
+// Package refund is the refund operation for HTTP callers: the refund
+// request, its rules, and the admin-only handler behind both
 // POST /payments/toss/cancel and POST /payments/stripe/refund.
 //
 // # Request
@@ -12,6 +12,16 @@
 // for Toss virtual-account payments after the deposit (banks by Toss code,
 // Korean or English name).
 //
+// stripe_reason, for Stripe payments only, is Stripe's refund reason:
+// "duplicate", "fraudulent" or "requested_by_customer"
+// (https://docs.stripe.com/api/refunds/create#create_refund-reason). It is
+// sent to Stripe only when the request names it, and never guessed from
+// reason, whose text goes to the refund's metadata: "fraudulent" adds the
+// card and e-mail to the account's block lists, as the same page says.
+// Any other value, or
+// stripe_reason on a payment of another gateway, answers 400
+// invalid_request.
+//
 // # Virtual accounts before the deposit
 //
 // For a payment still waiting for its deposit into a virtual account,
@@ -22,8 +32,9 @@
 // # Authorization
 //
 // Refunds move money, so the handler refuses every request with 403
-// forbidden until the application gives it an [Authorizer] (for example
-// [BearerToken]); missing or wrong credentials answer 401 unauthorized.
+// forbidden until the application gives it a [payments.Authorizer] (for
+// example [payments.BearerToken]); missing or wrong credentials answer 401
+// unauthorized.
 //
 // # Idempotency
 //
@@ -34,6 +45,7 @@
 package refund
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -46,25 +58,22 @@ import (
 	"github.com/payments-go/payments/status"
 )
 
-// Authorizer decides whether a request may use an admin route: nil to
-// allow; an error for which payments.Code reports unauthorized (401) or
-// forbidden (403) to refuse. Any other error refuses with 403.
-type Authorizer func(r *http.Request) error
-
-// BearerToken returns an [Authorizer] accepting "Authorization: Bearer
-// <token>", compared in constant time.
-func BearerToken(token payments.Secret) Authorizer {
-	return Authorizer(web.BearerToken(token))
-}
-
-// Request is the seed API's refund request.
+// Request is the body of a refund request.
 type Request struct {
 	OrderNumber string `json:"order_number"`
 	// Amount in minor units; nil means the whole refundable balance.
 	Amount               *int64   `json:"amount"`
 	Reason               string   `json:"reason"`
 	RefundReceiveAccount *Account `json:"refund_receive_account,omitempty"`
+	// StripeReason is Stripe's refund reason enum, for Stripe payments:
+	// "duplicate", "fraudulent" or "requested_by_customer"; empty for
+	// none.
+	StripeReason string `json:"stripe_reason,omitempty"`
 }
+
+// stripeGateway is the gateway name stripe_reason belongs to: the name
+// package stripe's handler requires of its gateway.
+const stripeGateway = "stripe"
 
 // Account is where a deposited Toss virtual-account payment is refunded.
 type Account struct {
@@ -77,7 +86,7 @@ type Account struct {
 // request. Errors are invalid_request with a message naming the field.
 func (r *Request) Validate() (payments.RefundRequest, error) {
 	bad := func(msg string) (payments.RefundRequest, error) {
-		return payments.RefundRequest{}, &payments.Error{Code: payments.CodeInvalidRequest, Message: msg}
+		return payments.RefundRequest{}, web.Invalid("%s", msg)
 	}
 	out := payments.RefundRequest{OrderNumber: r.OrderNumber, Reason: strings.TrimSpace(r.Reason)}
 	switch {
@@ -87,18 +96,23 @@ func (r *Request) Validate() (payments.RefundRequest, error) {
 		return bad("order_number is longer than 64 characters")
 	case r.Amount != nil && *r.Amount <= 0:
 		return bad("amount must be positive")
-	case out.Reason == "":
-		return bad("reason is required")
-	case utf8.RuneCountInString(out.Reason) > 200:
-		return bad("reason is longer than 200 characters")
+	}
+	if err := web.Text("reason", r.Reason, true, 200); err != nil {
+		return payments.RefundRequest{}, err
+	}
+	switch r.StripeReason {
+	case "", "duplicate", "fraudulent", "requested_by_customer":
+		out.StripeReason = r.StripeReason
+	default:
+		return bad("stripe_reason must be duplicate, fraudulent or requested_by_customer")
 	}
 	if r.Amount != nil {
 		out.Amount = payments.Amount(*r.Amount)
 	}
 	if a := r.RefundReceiveAccount; a != nil {
-		code, ok := banks.Normalize(a.Bank)
+		code, ok := banks.NormalizeAccount(a.Bank)
 		if !ok {
-			return bad("refund_receive_account.bank is not a known bank")
+			return bad("refund_receive_account.bank is not a known bank or securities firm")
 		}
 		num := strings.ReplaceAll(a.AccountNumber, "-", "")
 		if num == "" || len(num) > 20 || strings.Trim(num, "0123456789") != "" {
@@ -122,10 +136,10 @@ type Response struct {
 
 // Config configures [NewHandler].
 type Config struct {
-	// Service does the refund.
+	// Service does the refund. Required.
 	Service *payments.Service
 	// Authorize guards the route; nil refuses every request (403).
-	Authorize Authorizer
+	Authorize payments.Authorizer
 	// Gateway, if set, limits the handler to payments made through that
 	// gateway ("toss" for /toss/cancel, "stripe" for /stripe/refund);
 	// others answer 409 invalid_state.
@@ -135,7 +149,10 @@ type Config struct {
 // NewHandler returns the refund handler. It answers POST only; mount it at
 // the route you choose (the library's mount uses /toss/cancel and
 // /stripe/refund).
-func NewHandler(cfg Config) http.Handler {
+func NewHandler(cfg Config) (http.Handler, error) {
+	if cfg.Service == nil {
+		return nil, errors.New("refund: Config.Service is required")
+	}
 	replay := web.NewReplayCache(10000, 24*time.Hour)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -144,7 +161,7 @@ func NewHandler(cfg Config) http.Handler {
 			return
 		}
 		var req Request
-		if err := httpjson.Decode(w, r, &req); err != nil {
+		if err := web.Decode(w, r, &req); err != nil {
 			httpjson.WriteError(w, err)
 			return
 		}
@@ -162,6 +179,10 @@ func NewHandler(cfg Config) http.Handler {
 		if paid := p.PaidAttempt(); cfg.Gateway != "" && paid != nil && paid.Gateway != cfg.Gateway {
 			httpjson.WriteError(w, &payments.Error{Code: payments.CodeInvalidState,
 				Message: "the payment was made through " + paid.Gateway + ", not " + cfg.Gateway})
+			return
+		}
+		if a := refundedAttempt(p); sreq.StripeReason != "" && a != nil && a.Gateway != stripeGateway {
+			httpjson.WriteError(w, web.Invalid("stripe_reason applies to Stripe payments; this payment was made through %s", web.Clip(a.Gateway, 32)))
 			return
 		}
 		if a := p.Latest(); p.PaidAttempt() == nil && a != nil && a.Status == payments.StatusWaitingForDeposit &&
@@ -187,5 +208,14 @@ func NewHandler(cfg Config) http.Handler {
 		}
 		httpjson.Write(w, http.StatusOK, Response{Payment: status.From(p), Refund: status.RefundFrom(rf)})
 	})
-	return web.Admin(web.Authorizer(cfg.Authorize), replay.Idempotent(h))
+	return web.Admin(cfg.Authorize, replay.Idempotent(h)), nil
+}
+
+// refundedAttempt is the attempt a refund request is about: the paid one,
+// or else the latest.
+func refundedAttempt(p *payments.Payment) *payments.Attempt {
+	if a := p.PaidAttempt(); a != nil {
+		return a
+	}
+	return p.Latest()
 }

@@ -25,7 +25,11 @@ func ExampleNewHandler() {
 	_, _ = svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-1", Gateway: "fake"})
 
 	mux := http.NewServeMux()
-	mux.Handle("/payments/", http.StripPrefix("/payments", status.NewHandler(svc)))
+	h, err := status.NewHandler(status.Config{Service: svc})
+	if err != nil {
+		panic(err)
+	}
+	mux.Handle("/payments/", http.StripPrefix("/payments", h))
 	for _, q := range []string{"ORD-1", "ORD-404"} {
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/payments/status?order_number="+q, nil))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/memstore"
 	"github.com/payments-go/payments/paymentstest"
@@ -41,13 +42,22 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	gw.SetClock(func() time.Time { return clock.Add(time.Minute) })
-	return &fixture{svc: svc, gw: gw, h: status.NewHandler(svc)}
+	h, err := status.NewHandler(status.Config{Service: svc, Admin: payments.BearerToken(adminToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: svc, gw: gw, h: h}
 }
 
+const adminToken = "admin-token"
+
+// get asks as an admin: the full view.
 func (f *fixture) get(t *testing.T, query string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, httptest.NewRequest("GET", "/status?"+query, nil))
+	r := httptest.NewRequest("GET", "/status?"+query, nil)
+	r.Header.Set("Authorization", "Bearer "+adminToken)
+	f.h.ServeHTTP(rec, r)
 	return rec
 }
 
@@ -151,6 +161,52 @@ func TestStatusHasNoSecrets(t *testing.T) {
 	if bytes.Contains(b, []byte("supersecret")) {
 		t.Errorf("status JSON contains the deposit secret: %s", b)
 	}
+}
+
+// Every field API.md lists is in the view, whatever the payment holds:
+// null or [] where it has nothing, so that clients can rely on the shape.
+func TestEveryFieldIsPresent(t *testing.T) {
+	fields := map[string][]string{
+		"payment": {"order_number", "gateway", "status", "gateway_status", "method", "amount", "currency", "refunded_amount",
+			"refundable_amount", "amount_capturable", "gateway_reference", "virtual_account", "refunds", "disputes", "attempts",
+			"failure", "created_at", "updated_at", "paid_at"},
+		"attempt": {"number", "gateway", "method", "status", "gateway_status", "gateway_order_id", "gateway_reference", "failure",
+			"created_at", "updated_at"},
+		"refund":          {"id", "amount", "reason", "status", "gateway_reference", "failure", "created_at", "updated_at"},
+		"virtual_account": {"bank", "account_number", "holder", "due_date"},
+		"dispute":         {"dispute_id", "amount", "currency", "reason", "status", "evidence_due_by", "created_at", "updated_at"},
+	}
+	keys := func(t *testing.T, what string, v any) map[string]json.RawMessage {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for k := range m {
+			got = append(got, k)
+		}
+		if diff := cmp.Diff(fields[what], got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("%s keys (-want +got):\n%s", what, diff)
+		}
+		return m
+	}
+	// An empty payment: every optional field null, every list [].
+	empty := keys(t, "payment", status.From(&payments.Payment{OrderNumber: "O"}))
+	for k, want := range map[string]string{"gateway_status": "null", "gateway_reference": "null", "virtual_account": "null",
+		"failure": "null", "paid_at": "null", "refunds": "[]", "disputes": "[]", "attempts": "[]", "amount_capturable": "0"} {
+		if got := string(empty[k]); got != want {
+			t.Errorf("empty payment: %s = %s, want %s", k, got, want)
+		}
+	}
+	keys(t, "attempt", status.From(&payments.Payment{Attempts: []payments.Attempt{{Number: 1}}}).Attempts[0])
+	keys(t, "refund", status.RefundFrom(&payments.Refund{ID: "rf_1"}))
+	keys(t, "virtual_account", status.From(&payments.Payment{VirtualAccount: &payments.VirtualAccount{Bank: "20"}}).VirtualAccount)
+	keys(t, "dispute", status.Dispute{})
 }
 
 // WriteJSON answers exactly as encoding the view with encoding/json would

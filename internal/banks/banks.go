@@ -56,3 +56,31 @@ func Normalize(s string) (string, bool) {
 	c, ok := byKey[strings.ToLower(strings.TrimSpace(s))]
 	return c, ok
 }
+
+// securitiesFirms are the securities-firm codes of Toss's code table
+// (https://docs.tosspayments.com/codes/org-codes) with the firms' Korean
+// names. A refund account (refundReceiveAccount.bank) may be at one of
+// them; a virtual account cannot be issued there.
+var securitiesFirms = map[string]string{
+	"S0": "유안타증권", "S2": "신한금융투자", "S3": "삼성증권", "S4": "KB증권", "S5": "미래에셋증권",
+	"S6": "한국투자증권", "S8": "교보증권", "S9": "하이투자증권", "SA": "현대차증권", "SB": "키움증권",
+	"SD": "SK증권", "SE": "대신증권", "SG": "한화투자증권", "SH": "하나금융투자", "SI": "DB금융투자",
+	"SJ": "유진투자증권", "SK": "메리츠증권", "SL": "NH투자증권", "SM": "부국증권", "SN": "신영증권",
+	"SO": "LIG투자", "SP": "KTB투자증권", "SQ": "카카오페이증권", "SR": "펀드온라인코리아", "ST": "토스증권",
+}
+
+// NormalizeAccount is [Normalize] for the bank of an account money is sent
+// back to, which may also be a securities firm ("S3", "삼성증권"): it
+// returns the Toss code, and false if it knows none.
+func NormalizeAccount(s string) (string, bool) {
+	if code, ok := Normalize(s); ok {
+		return code, true
+	}
+	s = strings.TrimSpace(s)
+	for code, name := range securitiesFirms {
+		if strings.EqualFold(s, code) || s == name {
+			return code, true
+		}
+	}
+	return "", false
+}

@@ -26,3 +26,23 @@ func TestNormalize(t *testing.T) {
 		seen[b.Code] = true
 	}
 }
+
+func TestNormalizeAccount(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"20", "20", true}, {"우리은행", "20", true}, {"S3", "S3", true}, {"s3", "S3", true}, {"삼성증권", "S3", true},
+		{" ST ", "ST", true}, {"토스증권", "ST", true}, {"S1", "", false}, {"증권", "", false}, {"", "", false},
+	} {
+		got, ok := NormalizeAccount(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("NormalizeAccount(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	for code := range securitiesFirms {
+		if _, isBank := Normalize(code); isBank {
+			t.Errorf("%s is both a bank and a securities firm", code)
+		}
+	}
+}

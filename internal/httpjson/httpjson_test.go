@@ -3,73 +3,14 @@ package httpjson
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
+
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/payments-go/payments"
 )
-
-type body struct {
-	OrderNumber string `json:"order_number"`
-	Amount      int64  `json:"amount"`
-	Nested      *struct {
-		Bank string `json:"bank"`
-	} `json:"nested,omitempty"`
-}
-
-func TestDecode(t *testing.T) {
-	tests := []struct {
-		name        string
-		contentType string
-		body        string
-		want        payments.ErrorCode
-	}{
-		{"ok", "application/json", `{"order_number":"A","amount":5}`, ""},
-		{"ok with charset", "application/json; charset=utf-8", `{"order_number":"A"}`, ""},
-		{"no content type", "", `{}`, payments.CodeUnsupportedMediaType},
-		{"form", "application/x-www-form-urlencoded", `a=b`, payments.CodeUnsupportedMediaType},
-		{"empty", "application/json", ``, payments.CodeInvalidRequest},
-		{"unknown field", "application/json", `{"order_number":"A","amout":5}`, payments.CodeInvalidRequest},
-		{"unknown nested field", "application/json", `{"nested":{"bank":"20","x":1}}`, payments.CodeInvalidRequest},
-		{"wrong type", "application/json", `{"amount":"5"}`, payments.CodeInvalidRequest},
-		{"float amount", "application/json", `{"amount":5.5}`, payments.CodeInvalidRequest},
-		{"array", "application/json", `[1,2]`, payments.CodeInvalidRequest},
-		{"trailing data", "application/json", `{"amount":5}{"amount":6}`, payments.CodeInvalidRequest},
-		{"trailing garbage", "application/json", `{"amount":5} x`, payments.CodeInvalidRequest},
-		{"truncated", "application/json", `{"amount":`, payments.CodeInvalidRequest},
-		{"too large", "application/json", `{"order_number":"` + strings.Repeat("a", MaxBody) + `"}`, payments.CodeBodyTooLarge},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
-			if tt.contentType != "" {
-				r.Header.Set("Content-Type", tt.contentType)
-			}
-			var dst body
-			err := Decode(httptest.NewRecorder(), r, &dst)
-			if got := payments.Code(err); got != tt.want {
-				t.Fatalf("Decode: code %q (%v), want %q", got, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestDecodeMessagesDoNotEchoBody(t *testing.T) {
-	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"amount":"<script>sk_live_x</script>"}`))
-	r.Header.Set("Content-Type", "application/json")
-	err := Decode(httptest.NewRecorder(), r, &body{})
-	if err == nil || strings.Contains(err.Error(), "script") {
-		t.Fatalf("Decode error %v echoes the body", err)
-	}
-	if !strings.Contains(err.Error(), `"amount"`) {
-		t.Errorf("Decode error %v does not name the field", err)
-	}
-}
 
 func TestWriteError(t *testing.T) {
 	tests := []struct {
@@ -104,87 +45,132 @@ func TestWriteError(t *testing.T) {
 	}
 }
 
+type account struct {
+	Bank   string `json:"bank"`
+	Holder string `json:"holder_name"`
+}
+
+type request struct {
+	OrderNumber string            `json:"order_number"`
+	Amount      int64             `json:"amount"`
+	Account     *account          `json:"refund_receive_account"`
+	Items       []account         `json:"items"`
+	Metadata    map[string]string `json:"metadata"`
+	Raw         json.RawMessage   `json:"raw"`
+	Any         any               `json:"any"`
+	embedded
+}
+
+type embedded struct {
+	Note string `json:"note"`
+}
+
+func TestUnmarshal(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		message string // "" accepts; otherwise a part of the invalid_request message
+		event   string // what UnmarshalEvent says where it differs ("" accepts)
+	}{
+		{"ok", `{"order_number":"A","amount":5,"refund_receive_account":{"bank":"20"},"note":"n"}`, "", ""},
+		{"nested arrays and maps", `{"items":[{"bank":"20"},{"holder_name":"x"}],"metadata":{"k":"v","K2":"w"}}`, "", ""},
+		{"any value is not checked for fields", `{"any":{"Whatever":1,"x":{"y":2}}}`, "", ""},
+		{"duplicate key", `{"amount":1000,"amount":9000}`, `key "amount" is given twice`, `key "amount" is given twice`},
+		{"duplicate nested key", `{"refund_receive_account":{"bank":"20","bank":"88"}}`, `key "refund_receive_account.bank" is given twice`, `key "refund_receive_account.bank" is given twice`},
+		{"duplicate in an array element", `{"items":[{"bank":"1"},{"bank":"2","bank":"3"}]}`, `key "items[1].bank" is given twice`, `key "items[1].bank" is given twice`},
+		{"duplicate inside a raw value", `{"raw":{"a":1,"a":2}}`, `key "raw.a" is given twice`, `key "raw.a" is given twice`},
+		{"duplicate inside an unknown key", `{"x":{"a":1,"a":2}}`, `unknown field "x"`, `key "x.a" is given twice`},
+		{"case variant before the key", `{"ORDER_NUMBER":"A","order_number":"B"}`, `key "ORDER_NUMBER" must be spelled "order_number"`, `must be spelled`},
+		{"case variant after the key", `{"order_number":"B","ORDER_NUMBER":"A"}`, `keys "order_number" and "ORDER_NUMBER" differ only in case`, `differ only in case`},
+		{"case variant alone", `{"Amount":58990}`, `key "Amount" must be spelled "amount"`, `key "Amount" must be spelled "amount"`},
+		{"case variant nested", `{"refund_receive_account":{"Bank":"20"}}`, `key "refund_receive_account.Bank" must be spelled "refund_receive_account.bank"`, `must be spelled`},
+		{"case variant of a promoted field", `{"NOTE":"n"}`, `key "NOTE" must be spelled "note"`, `must be spelled`},
+		{"a Unicode fold of a field name", "{\"item\u017f\":[]}", "must be spelled \"items\"", "must be spelled \"items\""},
+		{"case variants of a map key are two keys", `{"metadata":{"k":"1","K":"2"}}`, "", ""},
+		{"the same map key twice", `{"metadata":{"k":"1","k":"2"}}`, `key "metadata.k" is given twice`, `key "metadata.k" is given twice`},
+		{"case variants inside a raw value are two keys", `{"raw":{"a":1,"A":2}}`, "", ""},
+		{"unknown key", `{"order_number":"A","amout":5}`, `unknown field "amout"`, ""},
+		{"unknown nested key", `{"refund_receive_account":{"bank":"20","x":1}}`, `unknown field "refund_receive_account.x"`, ""},
+		{"empty", ``, "request body is empty", "request body is empty"},
+		{"not an object", `[1,2]`, "must be a JSON object", "must be a JSON object"},
+		{"wrong type", `{"amount":"5"}`, `field "amount" must be an integer`, `field "amount" must be an integer`},
+		{"float amount", `{"amount":5.5}`, `field "amount" must be an integer`, `field "amount" must be an integer`},
+		{"trailing data", `{"amount":5}{"amount":6}`, "data after the JSON object", "data after the JSON object"},
+		{"trailing garbage", `{"amount":5} x`, "data after the JSON object", "data after the JSON object"},
+		{"truncated", `{"amount":`, "malformed JSON", "malformed JSON"},
+		{"duplicate before a syntax error", `{"amount":1,"amount":2,`, `given twice`, `given twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, fn := range []struct {
+				name string
+				f    func([]byte, any) error
+				want string
+			}{{"Unmarshal", Unmarshal, tt.message}, {"UnmarshalEvent", UnmarshalEvent, tt.event}} {
+				var dst request
+				err := fn.f([]byte(tt.body), &dst)
+				if fn.want == "" {
+					if err != nil {
+						t.Errorf("%s: %v, want success", fn.name, err)
+					}
+					continue
+				}
+				if payments.Code(err) != payments.CodeInvalidRequest || !strings.Contains(err.Error(), fn.want) {
+					t.Errorf("%s: %v, want invalid_request saying %q", fn.name, err, fn.want)
+				}
+			}
+		})
+	}
+}
+
+// A value that decodes is the value encoding/json decodes: the key check
+// only refuses, it never changes what is decoded.
+func TestUnmarshalDecodesAsEncodingJSON(t *testing.T) {
+	body := `{"order_number":"A","amount":5,"refund_receive_account":{"bank":"20","holder_name":"홍길동"},"items":[{"bank":"1"}],"metadata":{"a":"b"},"raw":{"x":[1,2]},"any":[1,"s"],"note":"n"}`
+	var got, want request
+	if err := Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(body), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(request{})); diff != "" {
+		t.Errorf("(-encoding/json +Unmarshal):\n%s", diff)
+	}
+}
+
+func TestMessagesDoNotEchoValues(t *testing.T) {
+	err := Unmarshal([]byte(`{"amount":"<script>sk_live_x</script>"}`), &request{})
+	if err == nil || strings.Contains(err.Error(), "script") {
+		t.Fatalf("error %v echoes the body", err)
+	}
+}
+
 func FuzzUnmarshal(f *testing.F) {
-	for _, s := range []string{`{"order_number":"A","amount":5}`, `{"nested":{"bank":"20"}}`, `[]`, `{"amount":1e400}`, "\xff", `{"a":`} {
+	for _, s := range []string{`{"order_number":"A","amount":5}`, `{"refund_receive_account":{"bank":"20"}}`, `{"amount":1,"amount":2}`,
+		`{"Amount":1}`, `{"items":[{"bank":"1","BANK":"2"}]}`, `[]`, `{"amount":1e400}`, "\xff", `{"a":`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var b body
+		var b request
 		err := Unmarshal(data, &b)
 		if err != nil && payments.Code(err) != payments.CodeInvalidRequest {
 			t.Fatalf("Unmarshal error code %q, want invalid_request", payments.Code(err))
 		}
+		var e request
+		eerr := UnmarshalEvent(data, &e)
+		if eerr != nil && payments.Code(eerr) != payments.CodeInvalidRequest {
+			t.Fatalf("UnmarshalEvent error code %q, want invalid_request", payments.Code(eerr))
+		}
 		if err == nil {
-			// What decodes strictly re-encodes and decodes to the same value.
-			out, _ := json.Marshal(b)
-			var again body
-			if err := Unmarshal(out, &again); err != nil || !cmp.Equal(b, again) {
-				t.Fatalf("round trip of %q: %v", out, err)
+			// What Unmarshal accepts, UnmarshalEvent accepts with the same
+			// value, and encoding/json decodes the same way.
+			var std request
+			if eerr != nil || json.Unmarshal(data, &std) != nil || !cmp.Equal(b, e, allow) || !cmp.Equal(b, std, allow) {
+				t.Fatalf("Unmarshal accepted %q, but: event %v / same %v, encoding/json %v", data, eerr, cmp.Equal(b, e, allow), cmp.Equal(b, std, allow))
 			}
 		}
 	})
 }
 
-// readAll reads what io.ReadAll reads, whatever Content-Length claims,
-// and never presizes beyond presizeLimit.
-func TestReadAllMatchesIOReadAll(t *testing.T) {
-	bodies := []string{"", "{}", `{"order_number":"ORD-1"}`, strings.Repeat("x", 511), strings.Repeat("y", 512), strings.Repeat("z", 5000), strings.Repeat("w", presizeLimit+3)}
-	for _, body := range bodies {
-		for _, cl := range []int64{-1, 0, 1, int64(len(body)) - 1, int64(len(body)), int64(len(body)) + 1, presizeLimit - 1, presizeLimit, MaxBody} {
-			// iotest.OneByteReader makes every read short, as a slow
-			// client's body is.
-			for _, slow := range []bool{false, true} {
-				var r io.Reader = strings.NewReader(body)
-				if slow {
-					r = iotest.OneByteReader(r)
-				}
-				got, err := readAll(r, cl)
-				if err != nil || string(got) != body {
-					t.Fatalf("len %d, Content-Length %d, slow %v: %d bytes, %v", len(body), cl, slow, len(got), err)
-				}
-				if cl > 0 && cl < presizeLimit && int64(len(body)) <= cl && cap(got) != int(cl)+1 {
-					t.Errorf("len %d, Content-Length %d: cap %d, want %d (no growth)", len(body), cl, cap(got), cl+1)
-				}
-			}
-		}
-	}
-	// The MaxBytesReader limit still applies.
-	rec := httptest.NewRecorder()
-	_, err := readAll(http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(strings.Repeat("a", 100))), 10), 100)
-	var mbe *http.MaxBytesError
-	if !errors.As(err, &mbe) {
-		t.Errorf("over the limit: %v, want *http.MaxBytesError", err)
-	}
-}
-
-// AppendAll keeps what b holds, fills its spare capacity first and grows
-// it as needed; a reader's error other than EOF comes back with the data
-// read before it.
-func TestAppendAll(t *testing.T) {
-	long := strings.Repeat("0123456789", 300)
-	tests := []struct {
-		name   string
-		b      []byte
-		r      io.Reader
-		want   string
-		errIs  error
-		sameIn bool // the data fits b's capacity: no new array
-	}{
-		{"nil buffer", nil, strings.NewReader("abc"), "abc", nil, false},
-		{"prefix kept, fits", append(make([]byte, 0, 64), "pre:"...), strings.NewReader("abc"), "pre:abc", nil, true},
-		{"prefix kept, grows", append(make([]byte, 0, 8), "pre:"...), strings.NewReader(long), "pre:" + long, nil, false},
-		{"full buffer", []byte("xyz"), iotest.OneByteReader(strings.NewReader(long)), "xyz" + long, nil, false},
-		{"empty body", make([]byte, 0, 4), strings.NewReader(""), "", nil, true},
-		{"error midway", nil, io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), "abc", io.ErrUnexpectedEOF, false},
-	}
-	for _, tt := range tests {
-		in := tt.b
-		got, err := AppendAll(tt.b, tt.r)
-		if string(got) != tt.want || !errors.Is(err, tt.errIs) || (tt.errIs == nil && err != nil) {
-			t.Errorf("%s: %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.errIs)
-		}
-		if tt.sameIn && cap(in) > 0 && &got[:1][0] != &in[:1][0] {
-			t.Errorf("%s: a new array although the data fits", tt.name)
-		}
-	}
-}
+var allow = cmp.AllowUnexported(request{})

@@ -66,17 +66,17 @@ func TestAdmin(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
 	tests := []struct {
 		name   string
-		auth   Authorizer
+		auth   payments.Authorizer
 		header string
 		want   int
 	}{
 		{"no authorizer", nil, "Bearer x", 403},
-		{"missing token", BearerToken("s3cret-token"), "", 401},
-		{"wrong token", BearerToken("s3cret-token"), "Bearer nope", 401},
-		{"wrong scheme", BearerToken("s3cret-token"), "Basic s3cret-token", 401},
-		{"right token", BearerToken("s3cret-token"), "Bearer s3cret-token", 204},
-		{"right token lower-case scheme", BearerToken("s3cret-token"), "bearer s3cret-token", 204},
-		{"empty configured token", BearerToken(""), "Bearer ", 401},
+		{"missing token", payments.BearerToken("s3cret-token"), "", 401},
+		{"wrong token", payments.BearerToken("s3cret-token"), "Bearer nope", 401},
+		{"wrong scheme", payments.BearerToken("s3cret-token"), "Basic s3cret-token", 401},
+		{"right token", payments.BearerToken("s3cret-token"), "Bearer s3cret-token", 204},
+		{"right token lower-case scheme", payments.BearerToken("s3cret-token"), "bearer s3cret-token", 204},
+		{"empty configured token", payments.BearerToken(""), "Bearer ", 401},
 		{"custom error becomes 403", func(*http.Request) error { return io.EOF }, "", 403},
 	}
 	for _, tt := range tests {
