@@ -23,6 +23,7 @@ const (
 	CodeInvalidSignature     ErrorCode = "invalid_signature"      // 400
 	CodeOrderNotFound        ErrorCode = "order_not_found"        // 404
 	CodePaymentNotFound      ErrorCode = "payment_not_found"      // 404
+	CodeEventNotFound        ErrorCode = "event_not_found"        // 404: no stored event has that id
 	CodeAmountMismatch       ErrorCode = "amount_mismatch"        // 409
 	CodeAlreadyPaid          ErrorCode = "already_paid"           // 409
 	CodeInvalidState         ErrorCode = "invalid_state"          // 409
@@ -46,6 +47,7 @@ var codeStatus = map[ErrorCode]int{
 	CodeInvalidSignature:     http.StatusBadRequest,
 	CodeOrderNotFound:        http.StatusNotFound,
 	CodePaymentNotFound:      http.StatusNotFound,
+	CodeEventNotFound:        http.StatusNotFound,
 	CodeAmountMismatch:       http.StatusConflict,
 	CodeAlreadyPaid:          http.StatusConflict,
 	CodeInvalidState:         http.StatusConflict,
@@ -129,6 +131,7 @@ var (
 	ErrInvalidSignature     = &Error{Code: CodeInvalidSignature}
 	ErrOrderNotFound        = &Error{Code: CodeOrderNotFound}
 	ErrPaymentNotFound      = &Error{Code: CodePaymentNotFound}
+	ErrEventNotFound        = &Error{Code: CodeEventNotFound}
 	ErrAmountMismatch       = &Error{Code: CodeAmountMismatch}
 	ErrAlreadyPaid          = &Error{Code: CodeAlreadyPaid}
 	ErrInvalidState         = &Error{Code: CodeInvalidState}
@@ -154,9 +157,6 @@ var ErrConflict = errors.New("payments: concurrent update (version conflict)")
 func Code(err error) ErrorCode {
 	if err == nil {
 		return ""
-	}
-	if e, ok := err.(*Error); ok {
-		return e.Code // the usual case, without errors.As's reflection
 	}
 	var e *Error
 	switch {

@@ -1,6 +1,10 @@
 package payments
 
-import "time"
+import (
+	"context"
+	"strconv"
+	"time"
+)
 
 // EventType names what changed.
 type EventType string
@@ -25,24 +29,68 @@ const (
 	EventRefundFailed EventType = "refund.failed"
 )
 
-// Event tells the application about one committed change. The [Service]
-// calls [Config.OnEvent] after the change is stored, once per change, in
-// the order the changes were made for one payment. A change made by
-// another replica is reported by that replica.
+// Event tells the application about one stored change. Events are stored
+// with the change itself, in the same compare-and-set, and handed to
+// [Config.HandleEvent] at least once, in Seq order per payment (see the
+// package documentation, "Events").
 type Event struct {
-	Type        EventType
-	OrderNumber string
+	// ID identifies the event: the same event has the same ID on every
+	// delivery, on every replica. Handlers deduplicate by it.
+	ID string `json:"id"`
+	// Seq numbers the events of one payment 1, 2, 3 … in the order their
+	// changes were stored.
+	Seq         int64     `json:"seq"`
+	Type        EventType `json:"type"`
+	OrderNumber string    `json:"order_number"`
 	// From and To are the payment's statuses before and after, for
 	// EventStatusChanged; To is the attempt's new status for
 	// EventLatePayment.
-	From, To Status
-	// Attempt is the attempt concerned, where one is.
-	Attempt int
+	From Status `json:"from,omitempty"`
+	To   Status `json:"to,omitempty"`
+	// Attempt is the number of the attempt concerned, where one is.
+	Attempt int `json:"attempt,omitempty"`
 	// Refund is the refund concerned, for refund events.
-	Refund *Refund
-	// Payment is the payment after the change.
-	Payment *Payment
-	At      time.Time
+	Refund *Refund `json:"refund,omitempty"`
+	// Payment is the payment as the change stored it.
+	Payment *Payment `json:"payment"`
+	// At is when the change was stored.
+	At time.Time `json:"at"`
+}
+
+// EventHandler is the application's handler of events. It returns nil
+// once the event is handled: the application has done, durably, what the
+// event asks of it. An error or a panic means "not handled": the event is
+// handed over again later, with exponential backoff. Since an event may be
+// handed over more than once (a handler that did its work but whose
+// process died before answering, a lease that ran out), the handler
+// deduplicates by [Event.ID], in the same transaction as its own work.
+//
+// ctx ends when the replica's hold on the event ends ([DeliveryOptions]
+// Lease), or when [Service.Run] or [Service.DeliverEvents] is stopped.
+type EventHandler func(ctx context.Context, e Event) error
+
+// eventID derives an event's ID from stable facts: the payment and the
+// event's Seq. A change that loses its compare-and-set stores no event,
+// and its retry numbers its events from the payment as stored, so one
+// (payment, seq) pair names one stored event.
+func eventID(paymentID string, seq int64) string {
+	return "evt_" + hash("event", paymentID, strconv.FormatInt(seq, 10))[:32]
+}
+
+// changeEvents returns the events of the change from before (nil for a
+// new payment) to after, numbered after after.EventSeq, which it advances.
+// version is the Version the store gives after when it writes it. The
+// events carry one copy of after, as stored: the application may keep it.
+func changeEvents(before, after *Payment, version int64) []Event {
+	snap := after.Clone()
+	evs := diffEvents(before, snap, after.UpdatedAt)
+	for i := range evs {
+		after.EventSeq++
+		evs[i].Seq = after.EventSeq
+		evs[i].ID = eventID(after.ID, after.EventSeq)
+	}
+	snap.EventSeq, snap.Version = after.EventSeq, version
+	return evs
 }
 
 // diffEvents lists the events that turning before into after makes.
@@ -110,4 +158,16 @@ func diffEvents(before, after *Payment, at time.Time) []Event {
 		evs = append(evs, e)
 	}
 	return evs
+}
+
+// Clone returns a deep copy of e, sharing no memory with it.
+func (e Event) Clone() Event {
+	e.Payment = e.Payment.Clone()
+	if e.Refund != nil {
+		r := *e.Refund
+		r.ReceiveAccount = cloneBank(r.ReceiveAccount)
+		r.Failure = cloneFailure(r.Failure)
+		e.Refund = &r
+	}
+	return e
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/payments-go/payments"
@@ -171,4 +172,71 @@ func ExampleService_Cancel() {
 	// Output:
 	// waiting_for_deposit
 	// canceled <nil>
+}
+
+// shopDB stands in for the application's own database: its orders table
+// and the ids of the events it has handled, changed together in one
+// transaction (here, under one lock).
+type shopDB struct {
+	mu        sync.Mutex
+	handled   map[string]bool // event id → handled
+	fulfilled map[string]int  // order number → times shipped
+}
+
+// handle is an idempotent event handler: in one transaction it skips an
+// event it already handled, does its work, and records the event id, so
+// an event delivered twice (at least once means it may be) ships once.
+func (db *shopDB) handle(_ context.Context, e payments.Event) error {
+	db.mu.Lock() // BEGIN
+	defer db.mu.Unlock()
+	if db.handled[e.ID] {
+		return nil // handled before: a redelivery
+	}
+	if e.Type == payments.EventStatusChanged && e.To == payments.StatusPaid {
+		db.fulfilled[e.OrderNumber]++
+	}
+	db.handled[e.ID] = true
+	return nil // COMMIT; nil tells the Service the event is handled
+}
+
+// The application learns of payments through events, delivered at least
+// once: its handler deduplicates by event id in its own transaction.
+func ExampleEventHandler() {
+	ctx := context.Background()
+	db := &shopDB{handled: map[string]bool{}, fulfilled: map[string]int{}}
+	var got []payments.Event
+	svc, _ := payments.NewService(payments.Config{
+		Store:    memstore.New(),
+		Orders:   payments.NewOrderBook(payments.Order{Number: "ORD-1", Name: "T-Shirt", Amount: 58990, Currency: payments.KRW}),
+		Gateways: []payments.Gateway{paymentstest.NewGateway("fake")},
+		HandleEvent: func(ctx context.Context, e payments.Event) error {
+			got = append(got, e)
+			return db.handle(ctx, e)
+		},
+	})
+	_, _ = svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-1", Gateway: "fake"})
+	_, _ = svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-1"})
+
+	// Applications run svc.Run(ctx) in the background; here, one pass.
+	rep, _ := svc.DeliverEvents(ctx)
+	for _, e := range got {
+		if e.Type == payments.EventStatusChanged {
+			fmt.Println(e.Seq, e.Type, "→", e.To)
+		} else {
+			fmt.Println(e.Seq, e.Type)
+		}
+	}
+	fmt.Println("delivered:", rep.Delivered)
+
+	// The same event delivered again (the process died before it could
+	// record the answer, say) changes nothing.
+	_ = db.handle(ctx, got[len(got)-1])
+	fmt.Println("ORD-1 shipped", db.fulfilled["ORD-1"], "time(s);", len(db.handled), "events handled")
+	// Output:
+	// 1 attempt.created
+	// 2 payment.status_changed → ready
+	// 3 payment.status_changed → processing
+	// 4 payment.status_changed → paid
+	// delivered: 4
+	// ORD-1 shipped 1 time(s); 4 events handled
 }

@@ -147,6 +147,14 @@ type RefundParams struct {
 	Full           bool
 	Reason         string
 	ReceiveAccount *BankAccount
+	// StripeReason is [RefundRequest.StripeReason]; empty unless the
+	// request named it.
+	StripeReason string
+	// GatewayReference is the gateway's id of this refund when an earlier
+	// call accepted it and left it pending ([Refund.GatewayReference]);
+	// empty on the first call. A gateway whose refunds settle later reads
+	// the refund's state with it instead of sending the refund again.
+	GatewayReference string
 }
 
 // RefundResult is a gateway's answer to a refund.
@@ -198,7 +206,8 @@ type VirtualAccountParams struct {
 
 // CashReceipt is a Korean cash-receipt request.
 type CashReceipt struct {
-	// Type is "소득공제" (income deduction) or "지출증빙" (proof of expense).
+	// Type is "소득공제" (income deduction), "지출증빙" (proof of expense) or
+	// "미발행" (no receipt, and no RegistrationNumber).
 	Type string
 	// RegistrationNumber is a phone, card or business number.
 	RegistrationNumber string

@@ -23,7 +23,7 @@ type flakyStore struct {
 
 var errDBDown = errors.New("database connection lost")
 
-func (s *flakyStore) Update(ctx context.Context, p *payments.Payment) error {
+func (s *flakyStore) Update(ctx context.Context, p *payments.Payment, events []payments.Event) error {
 	s.mu.Lock()
 	s.updates++
 	fail := s.failAt[s.updates]
@@ -31,7 +31,7 @@ func (s *flakyStore) Update(ctx context.Context, p *payments.Payment) error {
 	if fail {
 		return errDBDown
 	}
-	return s.Store.Update(ctx, p)
+	return s.Store.Update(ctx, p, events)
 }
 
 type recoveryEnv struct {
@@ -52,7 +52,10 @@ func newRecoveryEnv(t *testing.T) *recoveryEnv {
 		Orders:   payments.NewOrderBook(payments.Order{Number: "ORD-1", Name: "T-Shirt", Amount: 58990, Currency: payments.KRW}),
 		Gateways: []payments.Gateway{e.gw},
 		Now:      e.clock,
-		OnEvent:  func(_ context.Context, ev payments.Event) { e.events = append(e.events, ev) },
+		HandleEvent: func(_ context.Context, ev payments.Event) error {
+			e.events = append(e.events, ev)
+			return nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +63,15 @@ func newRecoveryEnv(t *testing.T) *recoveryEnv {
 	e.gw.SetClock(e.clock)
 	e.svc = svc
 	return e
+}
+
+// deliver hands the events due to the handler, which runs on this
+// goroutine's DeliverEvents call.
+func (e *recoveryEnv) deliver(t *testing.T) {
+	t.Helper()
+	if _, err := e.svc.DeliverEvents(t.Context()); err != nil {
+		t.Fatalf("DeliverEvents: %v", err)
+	}
 }
 
 func (e *recoveryEnv) clock() time.Time {
@@ -171,10 +183,12 @@ func TestVirtualAccountExpiresThenLateDeposit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.deliver(t)
 	e.events = nil
 	if _, err := e.svc.HandleNotification(t.Context(), payments.Notification{Gateway: "fake", OrderNumber: "ORD-1", DepositSecret: "ps_forged"}); !errors.Is(err, payments.ErrInvalidSignature) {
 		t.Fatalf("deposit with a wrong secret: %v", err)
 	}
+	e.deliver(t)
 	if got, _ := e.svc.Payment(t.Context(), "ORD-1"); got.Status != payments.StatusExpired || len(e.events) != 0 {
 		t.Fatalf("a forged deposit changed the payment: %s, %d events", got.Status, len(e.events))
 	}
@@ -182,6 +196,7 @@ func TestVirtualAccountExpiresThenLateDeposit(t *testing.T) {
 	if err != nil || p.Status != payments.StatusPaid {
 		t.Fatalf("late deposit: %v %v", p.Status, err)
 	}
+	e.deliver(t)
 	var late *payments.Event
 	for i := range e.events {
 		if e.events[i].Type == payments.EventLatePayment {

@@ -37,17 +37,23 @@ const (
 )
 
 // transitions is the explicit table of allowed status changes of one
-// attempt. There are no backward moves: nothing leaves paid except towards
-// refunded, so a late "failed" never overwrites "paid". The only ways out
-// of failed and expired lead to paid, because money that the gateway says
-// it took must be recorded (a Stripe PaymentIntent retried after a
-// decline; a deposit into a virtual account after its due date).
+// attempt. The only ways out of failed and expired lead to paid, because
+// money that the gateway says it took must be recorded (a Stripe
+// PaymentIntent retried after a decline; a deposit into a virtual account
+// after its due date). Nothing leaves paid except towards refunded, so a
+// late "failed" never overwrites "paid", with one exception: paid →
+// waiting_for_deposit and paid → canceled, for a virtual-account deposit
+// that the bank reversed after Toss reported it (DONE →
+// WAITING_FOR_DEPOSIT since 2022-06-08, DONE → CANCELED before API 1.4;
+// https://docs.tosspayments.com/en/webhooks). The money never arrived, so
+// the record must not stay paid; the service takes this move only for a
+// virtual-account attempt with nothing refunded.
 var transitions = map[Status][]Status{
 	StatusReady:             {StatusProcessing, StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
 	StatusRequiresAction:    {StatusProcessing, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
 	StatusProcessing:        {StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
 	StatusWaitingForDeposit: {StatusPaid, StatusCanceled, StatusExpired},
-	StatusPaid:              {StatusPartiallyRefunded, StatusRefunded},
+	StatusPaid:              {StatusPartiallyRefunded, StatusRefunded, StatusWaitingForDeposit, StatusCanceled},
 	StatusPartiallyRefunded: {StatusRefunded},
 	StatusFailed:            {StatusPaid},
 	StatusExpired:           {StatusPaid},
@@ -87,10 +93,16 @@ func (s Status) Final() bool {
 	return s == StatusCanceled || s == StatusFailed || s == StatusExpired || s.Paid()
 }
 
-// Method is how the customer pays, named as in the seed API.
+// Method is how the customer pays. The names are the library's own, the
+// values the HTTP routes accept as "method"; package toss translates them
+// to and from the method names of Toss Payments.
 type Method string
 
-// The methods. Toss offers all of them; Stripe payments are MethodCard.
+// The methods. Toss offers all of them. Stripe reports the payment method
+// type a customer used, which package stripe maps onto these: cards to
+// MethodCard, bank debits and bank redirects to MethodTransfer, bank
+// transfers and vouchers to MethodVirtualAccount, wallets and pay-later
+// to MethodEasyPay.
 const (
 	MethodCard           Method = "CARD"
 	MethodVirtualAccount Method = "VIRTUAL_ACCOUNT"
@@ -98,8 +110,8 @@ const (
 	MethodMobile         Method = "MOBILE"
 	MethodEasyPay        Method = "EASY_PAY"
 	// MethodGiftCertificate covers Toss's culture, book and game gift
-	// certificates, which a payment may report though the seed API does
-	// not offer them.
+	// certificates, which a Toss payment may report although the HTTP
+	// routes do not offer them.
 	MethodGiftCertificate Method = "GIFT_CERTIFICATE"
 )
 

@@ -2,12 +2,15 @@
 // one process. It is the default for examples and tests; applications with
 // several replicas use package sqlstore instead.
 //
-// Payments are stored as deep copies, so callers never share memory with
-// the store, exactly as with a database.
+// Payments and events are stored as deep copies, so callers never share
+// memory with the store, exactly as with a database. Delivered events and
+// webhook records stay in memory until [Store.PruneEvents] deletes them,
+// as [payments.Service.Run] does once they are older than its retention.
 package memstore
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -21,18 +24,41 @@ import (
 type Store struct {
 	mu       sync.Mutex
 	payments map[string]*payments.Payment
-	events   map[string]bool
+	webhooks map[string]time.Time // by gateway NUL event id: when recorded
+	events   map[string]*entry    // by event id
+	// pending holds, by order number, the events neither delivered nor
+	// dead, in Seq order.
+	pending map[string][]*entry
 }
+
+// entry is an event in the outbox.
+type entry struct {
+	ev          payments.Event // a copy owned by the store
+	due         time.Time
+	tries       int
+	heldUntil   time.Time
+	token       string
+	lastError   string
+	deliveredAt time.Time
+	deadAt      time.Time
+}
+
+func (e *entry) isPending() bool { return e.deliveredAt.IsZero() && e.deadAt.IsZero() }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{payments: make(map[string]*payments.Payment), events: make(map[string]bool)}
+	return &Store{
+		payments: make(map[string]*payments.Payment),
+		webhooks: make(map[string]time.Time),
+		events:   make(map[string]*entry),
+		pending:  make(map[string][]*entry),
+	}
 }
 
 var _ payments.Store = (*Store)(nil)
 
 // Create implements [payments.Store].
-func (s *Store) Create(ctx context.Context, p *payments.Payment) error {
+func (s *Store) Create(ctx context.Context, p *payments.Payment, events []payments.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -44,8 +70,12 @@ func (s *Store) Create(ctx context.Context, p *payments.Payment) error {
 	if _, ok := s.payments[p.OrderNumber]; ok {
 		return payments.ErrConflict
 	}
+	if err := s.checkEvents(events); err != nil {
+		return err
+	}
 	p.Version = 1
 	s.payments[p.OrderNumber] = p.Clone()
+	s.addEvents(p.OrderNumber, events)
 	return nil
 }
 
@@ -64,7 +94,7 @@ func (s *Store) Get(ctx context.Context, orderNumber string) (*payments.Payment,
 }
 
 // Update implements [payments.Store].
-func (s *Store) Update(ctx context.Context, p *payments.Payment) error {
+func (s *Store) Update(ctx context.Context, p *payments.Payment, events []payments.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -77,9 +107,51 @@ func (s *Store) Update(ctx context.Context, p *payments.Payment) error {
 	if cur.Version != p.Version {
 		return payments.ErrConflict
 	}
+	if err := s.checkEvents(events); err != nil {
+		return err
+	}
 	p.Version++
 	s.payments[p.OrderNumber] = p.Clone()
+	s.addEvents(p.OrderNumber, events)
 	return nil
+}
+
+// checkEvents refuses events whose ids are already stored or repeated.
+func (s *Store) checkEvents(events []payments.Event) error {
+	seen := make(map[string]bool, len(events))
+	for _, e := range events {
+		if _, dup := s.events[e.ID]; dup || seen[e.ID] || e.ID == "" {
+			return &payments.Error{Code: payments.CodeInvalidRequest, Message: "memstore: event id " + strconv.Quote(e.ID) + " is empty or already stored"}
+		}
+		seen[e.ID] = true
+	}
+	return nil
+}
+
+func (s *Store) addEvents(order string, events []payments.Event) {
+	for _, e := range events {
+		en := &entry{ev: e.Clone(), due: e.At}
+		en.ev.OrderNumber = order
+		s.events[e.ID] = en
+		s.insertPending(en)
+	}
+}
+
+// insertPending puts e into its payment's pending list, in Seq order.
+func (s *Store) insertPending(e *entry) {
+	list := s.pending[e.ev.OrderNumber]
+	i := sort.Search(len(list), func(i int) bool { return list[i].ev.Seq > e.ev.Seq })
+	s.pending[e.ev.OrderNumber] = slices.Insert(list, i, e)
+}
+
+// dropPending takes e, no longer pending, out of its payment's list.
+func (s *Store) dropPending(e *entry) {
+	list := slices.DeleteFunc(s.pending[e.ev.OrderNumber], func(x *entry) bool { return x == e })
+	if len(list) == 0 {
+		delete(s.pending, e.ev.OrderNumber)
+		return
+	}
+	s.pending[e.ev.OrderNumber] = list
 }
 
 // Unsettled implements [payments.Store]. It scans every payment, which is
@@ -108,27 +180,184 @@ func (s *Store) Unsettled(ctx context.Context, before time.Time, limit int) ([]*
 	return out, nil
 }
 
-// RecordEvent implements [payments.Store].
-func (s *Store) RecordEvent(ctx context.Context, gateway, eventID string) (bool, error) {
+// ClaimEvents implements [payments.Store]. It looks at the first pending
+// event of every payment that has one.
+func (s *Store) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int, token string) ([]payments.ClaimedEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var due []*entry
+	for _, list := range s.pending {
+		if e := list[0]; !e.due.After(now) && !e.heldUntil.After(now) {
+			due = append(due, e)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool {
+		a, b := due[i], due[j]
+		if !a.due.Equal(b.due) {
+			return a.due.Before(b.due)
+		}
+		if a.ev.OrderNumber != b.ev.OrderNumber {
+			return a.ev.OrderNumber < b.ev.OrderNumber
+		}
+		return a.ev.Seq < b.ev.Seq
+	})
+	if limit > 0 && len(due) > limit {
+		due = due[:limit]
+	}
+	out := make([]payments.ClaimedEvent, len(due))
+	for i, e := range due {
+		e.tries++
+		e.heldUntil, e.token = now.Add(lease), token
+		out[i] = payments.ClaimedEvent{Event: e.ev.Clone(), Tries: e.tries}
+	}
+	return out, nil
+}
+
+// held returns the pending event id held under token, or ErrConflict.
+func (s *Store) held(id, token string) (*entry, error) {
+	e := s.events[id]
+	if e == nil || !e.isPending() || e.token == "" || e.token != token {
+		return nil, payments.ErrConflict
+	}
+	return e, nil
+}
+
+// AckEvent implements [payments.Store].
+func (s *Store) AckEvent(ctx context.Context, id, token string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.held(id, token)
+	if err != nil {
+		return err
+	}
+	e.deliveredAt, e.heldUntil, e.token, e.lastError = at, time.Time{}, "", ""
+	s.dropPending(e)
+	// A delivered event is never read again, only pruned: its payment
+	// need not stay in memory meanwhile.
+	e.ev = payments.Event{ID: e.ev.ID, Seq: e.ev.Seq, Type: e.ev.Type, OrderNumber: e.ev.OrderNumber, At: e.ev.At}
+	return nil
+}
+
+// NackEvent implements [payments.Store].
+func (s *Store) NackEvent(ctx context.Context, id, token string, at time.Time, dead bool, reason string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.held(id, token)
+	if err != nil {
+		return err
+	}
+	e.heldUntil, e.token, e.lastError = time.Time{}, "", reason
+	if dead {
+		e.deadAt = at
+		s.dropPending(e)
+	} else {
+		e.due = at
+	}
+	return nil
+}
+
+// DeadEvents implements [payments.Store].
+func (s *Store) DeadEvents(ctx context.Context, limit int) ([]payments.DeadEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var dead []*entry
+	for _, e := range s.events {
+		if !e.deadAt.IsZero() {
+			dead = append(dead, e)
+		}
+	}
+	sort.Slice(dead, func(i, j int) bool {
+		if !dead[i].deadAt.Equal(dead[j].deadAt) {
+			return dead[i].deadAt.Before(dead[j].deadAt)
+		}
+		return dead[i].ev.ID < dead[j].ev.ID
+	})
+	if limit > 0 && len(dead) > limit {
+		dead = dead[:limit]
+	}
+	out := make([]payments.DeadEvent, len(dead))
+	for i, e := range dead {
+		out[i] = payments.DeadEvent{Event: e.ev.Clone(), Tries: e.tries, LastError: e.lastError, DiedAt: e.deadAt}
+	}
+	return out, nil
+}
+
+// RequeueEvent implements [payments.Store].
+func (s *Store) RequeueEvent(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.events[id]
+	switch {
+	case e == nil:
+		return &payments.Error{Code: payments.CodeEventNotFound, Message: "memstore: no event " + strconv.Quote(id)}
+	case e.deadAt.IsZero():
+		return &payments.Error{Code: payments.CodeInvalidState, Message: "memstore: event " + strconv.Quote(id) + " is not dead"}
+	}
+	e.deadAt, e.tries, e.due, e.lastError = time.Time{}, 0, at, ""
+	s.insertPending(e)
+	return nil
+}
+
+// PruneEvents implements [payments.Store].
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, e := range s.events {
+		if !e.deliveredAt.IsZero() && e.deliveredAt.Before(before) {
+			delete(s.events, id)
+			n++
+		}
+	}
+	for k, at := range s.webhooks {
+		if at.Before(before) {
+			delete(s.webhooks, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// RecordWebhook implements [payments.Store].
+func (s *Store) RecordWebhook(ctx context.Context, gateway, eventID string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := gateway + "\x00" + eventID
-	if s.events[k] {
+	if _, ok := s.webhooks[k]; ok {
 		return false, nil
 	}
-	s.events[k] = true
+	s.webhooks[k] = at
 	return true, nil
 }
 
-// EventSeen implements [payments.Store].
-func (s *Store) EventSeen(ctx context.Context, gateway, eventID string) (bool, error) {
+// WebhookSeen implements [payments.Store].
+func (s *Store) WebhookSeen(ctx context.Context, gateway, eventID string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.events[gateway+"\x00"+eventID], nil
+	_, ok := s.webhooks[gateway+"\x00"+eventID]
+	return ok, nil
 }

@@ -1,17 +1,45 @@
 // Package paymentstest helps test code that takes payments with package
-// payments, and checks implementations of its interfaces.
+// payments, and checks implementations of its interfaces, in the manner
+// of net/http/httptest and testing/fstest.
 //
-// # For applications
+// # Testing an application
 //
-// [Gateway] is a scriptable, in-memory gateway: give it to
-// [payments.NewService] in unit tests instead of Toss or Stripe, script
-// declines, 3-D Secure, refund failures, delays and transient failures,
-// and inspect [Gateway.Calls] and [Gateway.Confirmations].
+// [Gateway] is a scriptable, in-memory [payments.Gateway] that behaves as
+// a real one: it keeps charges, replays idempotency keys, refuses
+// over-refunds and amount mismatches. Give it to [payments.NewService],
+// with package memstore, in unit tests instead of Toss or Stripe; no
+// network and no keys are needed:
 //
-// # For implementers
+//	gw := paymentstest.NewGateway("fake")
+//	svc, err := payments.NewService(payments.Config{
+//		Store:    memstore.New(),
+//		Orders:   payments.NewOrderBook(payments.Order{Number: "ORD-1", Name: "T-Shirt", Amount: 58990, Currency: payments.KRW}),
+//		Gateways: []payments.Gateway{gw},
+//	})
 //
-// [RunGatewayTests] and [RunStoreTests] are the conformance suites every
-// [payments.Gateway] and [payments.Store] passes, in the manner of
-// testing/fstest.TestFS: they test exactly the contract sentences written
-// on those interfaces.
+// Every confirm is approved until the test scripts otherwise:
+// [Gateway.Decline] (the issuer refuses), [Gateway.RequireAction] (3-D
+// Secure), [Gateway.FailRefunds], [Gateway.Delay], [Gateway.FailNext] (the
+// gateway is down) and [Gateway.LoseNextResponse] (the gateway acted, but
+// its answer was lost). [Gateway.Approve] resets the script. The
+// customer's side is played by [Gateway.Authorize],
+// [Gateway.CompleteAction] and [Gateway.Deposit], and a change at the
+// gateway by [Gateway.SetStatus]. Afterwards [Gateway.Calls],
+// [Gateway.Confirmations] and [Gateway.Refunded] tell what reached the
+// gateway: that is how a test checks that the money was taken once.
+//
+// # Checking an implementation
+//
+// [RunGatewayTests] and [RunStoreTests] are the conformance suites that
+// every [payments.Gateway] and [payments.Store] in this module passes;
+// they test exactly the contract sentences written on those interfaces.
+// A store's test hands the suite a constructor:
+//
+//	func TestConformance(t *testing.T) {
+//		paymentstest.RunStoreTests(t, func(t *testing.T) payments.Store { return mystore.New() })
+//	}
+//
+// A gateway's test hands it a [GatewayHarness]: the gateway, pointed at
+// its test server, and a function that authorises a payment the way a
+// customer does at the gateway's page.
 package paymentstest

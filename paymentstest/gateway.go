@@ -373,7 +373,7 @@ func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*paym
 		default:
 			return nil, nil, &payments.Error{Code: payments.CodeInvalidRequest, GatewayCode: "invalid_state", Message: "the charge is " + string(c.Status)}
 		}
-		if p.Amount != c.Amount || (p.Currency != "" && p.Currency != c.Currency) {
+		if p.Amount != c.Amount || p.Currency != c.Currency {
 			return nil, nil, &payments.Error{Code: payments.CodeAmountMismatch, GatewayCode: "amount_mismatch",
 				Message: "the amount differs from the authorised amount"}
 		}

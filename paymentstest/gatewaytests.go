@@ -30,6 +30,17 @@ type GatewayHarness struct {
 	Amount payments.Amount
 	// Secrets must never appear in any error the gateway returns.
 	Secrets []string
+	// Deposit, for a gateway that is a [payments.VirtualAccountIssuer],
+	// does what a customer does with an issued virtual account: it
+	// transfers the amount due into the account of ch. Without it the
+	// tests that need a deposit are skipped.
+	Deposit func(t *testing.T, ch *payments.Charge)
+	// Bank is the bank of the virtual accounts the tests issue; default
+	// "20".
+	Bank string
+	// RefundAccount is where the refund of a deposited virtual account
+	// goes, for gateways that need one (Toss).
+	RefundAccount *payments.BankAccount
 }
 
 var orderSeq struct {
@@ -59,7 +70,13 @@ func (h *GatewayHarness) order(t *testing.T) (payments.Order, string) {
 // amount mismatch refused, unknown payments reported as
 // payment_not_found, over-refunds refused, partial refunds adding up to
 // the whole, declines reported with the gateway's code, canceled contexts
-// honoured, and no secret in any error.
+// honoured, and no secret in any error. A gateway that is also a
+// [payments.Canceler] is checked against that contract (an unpaid attempt
+// is left unpaid, a paid one is reported as it is, without an error), and
+// one that is a [payments.VirtualAccountIssuer] against its own: an
+// account issued once per idempotency key, waiting for the deposit, with
+// the bank, number, due date and deposit secret; paid after the deposit;
+// refundable; canceled before the deposit when the gateway is a Canceler.
 func RunGatewayTests(t *testing.T, h GatewayHarness) {
 	t.Helper()
 	if h.Gateway == nil || h.Authorize == nil {
@@ -276,6 +293,13 @@ func RunGatewayTests(t *testing.T, h GatewayHarness) {
 		}
 	})
 
+	if c, ok := g.(payments.Canceler); ok {
+		runCancelTests(t, h, c, paid, keep)
+	}
+	if v, ok := g.(payments.VirtualAccountIssuer); ok {
+		runVirtualAccountTests(t, h, v, keep)
+	}
+
 	t.Run("ErrorsAreTypedAndSecretFree", func(t *testing.T) {
 		errMu.Lock()
 		defer errMu.Unlock()
@@ -295,4 +319,155 @@ func RunGatewayTests(t *testing.T, h GatewayHarness) {
 			}
 		}
 	})
+}
+
+// runCancelTests checks the [payments.Canceler] contract: Cancel makes an
+// unpaid attempt unpayable, or at least leaves it unpaid where the
+// gateway cannot cancel it (a Toss authorisation that nobody confirms
+// lapses by itself), and reports a paid attempt as it is, without an
+// error; repeating it with the same key changes nothing.
+func runCancelTests(t *testing.T, h GatewayHarness, c payments.Canceler,
+	paid func(*testing.T) (payments.Order, string, string), keep func(error) error) {
+	t.Run("CancelLeavesPaidAttemptPaid", func(t *testing.T) {
+		o, id, ref := paid(t)
+		for range 2 {
+			ch, err := c.Cancel(t.Context(), &payments.CancelParams{IdempotencyKey: "cancel-paid-" + id, OrderNumber: o.Number,
+				GatewayOrderID: id, Reference: ref, Reason: "conformance"})
+			if keep(err) != nil {
+				t.Fatalf("Cancel of a paid attempt: %v; want the charge as it is", err)
+			}
+			if ch.Status != payments.StatusPaid || ch.Amount != o.Amount {
+				t.Fatalf("Cancel of a paid attempt = %s %d, want paid %d", ch.Status, ch.Amount, o.Amount)
+			}
+		}
+		got, err := h.Gateway.Lookup(t.Context(), &payments.LookupParams{OrderNumber: o.Number, GatewayOrderID: id, Reference: ref})
+		if keep(err) != nil || got.Status != payments.StatusPaid || got.RefundedAmount != 0 {
+			t.Errorf("Lookup after Cancel of a paid attempt = %+v, %v; want paid", got, err)
+		}
+	})
+	t.Run("CancelUnconfirmedAttempt", func(t *testing.T) {
+		o, id := h.order(t)
+		ref := h.Authorize(t, o, id)
+		params := &payments.CancelParams{IdempotencyKey: "cancel-" + id, OrderNumber: o.Number, GatewayOrderID: id,
+			Reference: ref, Reason: "conformance"}
+		first, err := c.Cancel(t.Context(), params)
+		if keep(err) != nil {
+			t.Fatalf("Cancel of an unconfirmed attempt: %v", err)
+		}
+		if first.Status.Paid() {
+			t.Fatalf("Cancel of an unconfirmed attempt = %s", first.Status)
+		}
+		again, err := c.Cancel(t.Context(), params)
+		if keep(err) != nil || again.Status != first.Status {
+			t.Errorf("repeated Cancel = %+v, %v; want %s", again, err, first.Status)
+		}
+		got, err := h.Gateway.Lookup(t.Context(), &payments.LookupParams{OrderNumber: o.Number, GatewayOrderID: id, Reference: ref})
+		if keep(err) != nil && payments.Code(err) != payments.CodePaymentNotFound {
+			t.Fatalf("Lookup after Cancel: %v", err)
+		}
+		if err == nil && got.Status.Paid() {
+			t.Errorf("Lookup after Cancel = %s, want unpaid", got.Status)
+		}
+	})
+	t.Run("CancelCanceledContext", func(t *testing.T) {
+		o, id := h.order(t)
+		ref := h.Authorize(t, o, id)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := c.Cancel(ctx, &payments.CancelParams{IdempotencyKey: "cancel-ctx-" + id, OrderNumber: o.Number, GatewayOrderID: id,
+			Reference: ref, Reason: "conformance"})
+		keep(err)
+		if code := payments.Code(err); err == nil || (!errors.Is(err, context.Canceled) && code != payments.CodeCanceled && code != payments.CodeGatewayUnavailable) {
+			t.Errorf("Cancel with a canceled context: %v", err)
+		}
+	})
+}
+
+// runVirtualAccountTests checks the [payments.VirtualAccountIssuer]
+// contract.
+func runVirtualAccountTests(t *testing.T, h GatewayHarness, v payments.VirtualAccountIssuer, keep func(error) error) {
+	bank := h.Bank
+	if bank == "" {
+		bank = "20"
+	}
+	issue := func(t *testing.T, o payments.Order, id, key string) *payments.Charge {
+		t.Helper()
+		ch, err := v.IssueVirtualAccount(t.Context(), &payments.VirtualAccountParams{IdempotencyKey: key, Order: o,
+			GatewayOrderID: id, Bank: bank, CustomerName: "김토스", ValidHours: 24})
+		if keep(err) != nil {
+			t.Fatalf("IssueVirtualAccount: %v", err)
+		}
+		return ch
+	}
+	t.Run("IssueVirtualAccountOnce", func(t *testing.T) {
+		o, id := h.order(t)
+		start := time.Now()
+		first := issue(t, o, id, "va-"+id)
+		va := first.VirtualAccount
+		switch {
+		case first.Status != payments.StatusWaitingForDeposit || first.Reference == "" || first.Amount != o.Amount:
+			t.Fatalf("issued = %s %q %d, want waiting_for_deposit with a reference and %d", first.Status, first.Reference, first.Amount, o.Amount)
+		case va == nil || va.Bank != bank || va.AccountNumber == "" || va.Holder == "":
+			t.Fatalf("issued account = %+v, want bank %s with a number and holder", va, bank)
+		case first.DepositSecret.IsZero():
+			t.Error("no deposit secret")
+		}
+		if due := va.DueDate; due.Before(start.Add(23*time.Hour)) || due.After(time.Now().Add(25*time.Hour)) {
+			t.Errorf("due date %v, want about 24 hours after %v", due, start)
+		}
+		again := issue(t, o, id, "va-"+id)
+		if again.Reference != first.Reference || again.VirtualAccount == nil || again.VirtualAccount.AccountNumber != va.AccountNumber {
+			t.Errorf("the same idempotency key issued another account: %+v", again)
+		}
+		got, err := h.Gateway.Lookup(t.Context(), &payments.LookupParams{OrderNumber: o.Number, GatewayOrderID: id, Reference: first.Reference})
+		if keep(err) != nil || got.Status != payments.StatusWaitingForDeposit {
+			t.Errorf("Lookup = %+v, %v; want waiting_for_deposit", got, err)
+		}
+	})
+	t.Run("VirtualAccountDepositAndRefund", func(t *testing.T) {
+		if h.Deposit == nil {
+			t.Skip("harness has no Deposit")
+		}
+		o, id := h.order(t)
+		ch := issue(t, o, id, "va-"+id)
+		h.Deposit(t, ch)
+		got, err := h.Gateway.Lookup(t.Context(), &payments.LookupParams{OrderNumber: o.Number, GatewayOrderID: id, Reference: ch.Reference})
+		if keep(err) != nil || got.Status != payments.StatusPaid || got.Amount != o.Amount {
+			t.Fatalf("Lookup after the deposit = %+v, %v; want paid %d", got, err, o.Amount)
+		}
+		if c, ok := h.Gateway.(payments.Canceler); ok {
+			after, err := c.Cancel(t.Context(), &payments.CancelParams{IdempotencyKey: "cancel-" + id, OrderNumber: o.Number,
+				GatewayOrderID: id, Reference: ch.Reference, Reason: "conformance"})
+			if keep(err) != nil || after.Status != payments.StatusPaid {
+				t.Errorf("Cancel after the deposit = %+v, %v; want paid, as it is", after, err)
+			}
+		}
+		res, err := h.Gateway.Refund(t.Context(), &payments.RefundParams{IdempotencyKey: "rf-" + id, OrderNumber: o.Number,
+			GatewayOrderID: id, Reference: ch.Reference, Amount: o.Amount, Currency: o.Currency, Full: true,
+			Reason: "conformance", ReceiveAccount: h.RefundAccount})
+		if keep(err) != nil {
+			t.Fatalf("Refund of the deposit: %v", err)
+		}
+		if res.Reference == "" || (res.Status != payments.RefundSucceeded && res.Status != payments.RefundPending) {
+			t.Errorf("Refund of the deposit = %+v, want succeeded or pending with a reference", res)
+		}
+	})
+	if c, ok := h.Gateway.(payments.Canceler); ok {
+		t.Run("CancelVirtualAccountBeforeDeposit", func(t *testing.T) {
+			o, id := h.order(t)
+			ch := issue(t, o, id, "va-"+id)
+			params := &payments.CancelParams{IdempotencyKey: "cancel-" + id, OrderNumber: o.Number, GatewayOrderID: id,
+				Reference: ch.Reference, Reason: "conformance"}
+			for range 2 {
+				got, err := c.Cancel(t.Context(), params)
+				if keep(err) != nil || got.Status != payments.StatusCanceled {
+					t.Fatalf("Cancel before the deposit = %+v, %v; want canceled", got, err)
+				}
+			}
+			got, err := h.Gateway.Lookup(t.Context(), &payments.LookupParams{OrderNumber: o.Number, GatewayOrderID: id, Reference: ch.Reference})
+			if keep(err) != nil || got.Status != payments.StatusCanceled || got.RefundedAmount != 0 {
+				t.Errorf("Lookup after Cancel = %+v, %v; want canceled, nothing refunded", got, err)
+			}
+		})
+	}
 }

@@ -17,5 +17,10 @@ func TestGatewayConformance(t *testing.T) {
 		AuthorizeDeclined: func(t *testing.T, o payments.Order, id string) string {
 			return g.AuthorizeDeclined(id, o.Amount, o.Currency, "card_declined")
 		},
+		Deposit: func(t *testing.T, ch *payments.Charge) {
+			if _, err := g.Deposit(ch.Reference); err != nil {
+				t.Fatal(err)
+			}
+		},
 	})
 }

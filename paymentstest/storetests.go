@@ -13,9 +13,9 @@ import (
 )
 
 // RunStoreTests checks that a [payments.Store] keeps the contract written
-// on that interface. newStore returns an empty store (or one whose
-// payments have order numbers that cannot collide with the suite's, which
-// are unique per call).
+// on that interface. newStore returns an empty store for each subtest
+// (claims see every pending event of a store, so the outbox's tests need
+// stores of their own).
 func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 	t.Helper()
 	var seq int
@@ -30,7 +30,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 	t.Run("CreateGetRoundTrip", func(t *testing.T) {
 		s := newStore(t)
 		p := samplePayment(number())
-		if err := s.Create(t.Context(), p); err != nil {
+		if err := s.Create(t.Context(), p, nil); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		if p.Version != 1 {
@@ -51,12 +51,12 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 	t.Run("CreateTwiceConflicts", func(t *testing.T) {
 		s := newStore(t)
 		p := samplePayment(number())
-		if err := s.Create(t.Context(), p); err != nil {
+		if err := s.Create(t.Context(), p, nil); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		q := samplePayment(p.OrderNumber)
 		q.ID = "pay_other"
-		if err := s.Create(t.Context(), q); !errors.Is(err, payments.ErrConflict) {
+		if err := s.Create(t.Context(), q, nil); !errors.Is(err, payments.ErrConflict) {
 			t.Fatalf("second Create for the same order: %v, want ErrConflict", err)
 		}
 		got, err := s.Get(t.Context(), p.OrderNumber)
@@ -76,7 +76,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 	t.Run("GetReturnsACopy", func(t *testing.T) {
 		s := newStore(t)
 		p := samplePayment(number())
-		if err := s.Create(t.Context(), p); err != nil {
+		if err := s.Create(t.Context(), p, nil); err != nil {
 			t.Fatal(err)
 		}
 		p.Attempts[1].Status = payments.StatusFailed // the caller's copy
@@ -98,20 +98,20 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 	t.Run("UpdateCompareAndSet", func(t *testing.T) {
 		s := newStore(t)
 		p := samplePayment(number())
-		if err := s.Create(t.Context(), p); err != nil {
+		if err := s.Create(t.Context(), p, nil); err != nil {
 			t.Fatal(err)
 		}
 		a, _ := s.Get(t.Context(), p.OrderNumber)
 		b, _ := s.Get(t.Context(), p.OrderNumber)
 		a.RefundedAmount = 100
-		if err := s.Update(t.Context(), a); err != nil {
+		if err := s.Update(t.Context(), a, nil); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		if a.Version != 2 {
 			t.Errorf("after Update, Version = %d, want 2", a.Version)
 		}
 		b.RefundedAmount = 999
-		if err := s.Update(t.Context(), b); !errors.Is(err, payments.ErrConflict) {
+		if err := s.Update(t.Context(), b, nil); !errors.Is(err, payments.ErrConflict) {
 			t.Fatalf("stale Update: %v, want ErrConflict", err)
 		}
 		got, _ := s.Get(t.Context(), p.OrderNumber)
@@ -122,15 +122,15 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 			t.Errorf("Get after Update (-want +got):\n%s", diff)
 		}
 		missing := samplePayment(number())
-		if err := s.Update(t.Context(), missing); err == nil {
-			t.Error("Update of a payment never created succeeded")
+		if err := s.Update(t.Context(), missing, nil); payments.Code(err) != payments.CodePaymentNotFound {
+			t.Errorf("Update of a payment never created: %v, want payment_not_found", err)
 		}
 	})
 
 	t.Run("ConcurrentUpdatesOneWins", func(t *testing.T) {
 		s := newStore(t)
 		p := samplePayment(number())
-		if err := s.Create(t.Context(), p); err != nil {
+		if err := s.Create(t.Context(), p, nil); err != nil {
 			t.Fatal(err)
 		}
 		const n = 20
@@ -143,7 +143,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := s.Update(t.Context(), c)
+				err := s.Update(t.Context(), c, nil)
 				switch {
 				case err == nil:
 					mu.Lock()
@@ -164,7 +164,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		s := newStore(t)
 		p := samplePayment(number())
 		p.Refunds = nil
-		if err := s.Create(t.Context(), p); err != nil {
+		if err := s.Create(t.Context(), p, nil); err != nil {
 			t.Fatal(err)
 		}
 		const n = 25
@@ -180,7 +180,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 						return
 					}
 					cur.Refunds = append(cur.Refunds, payments.Refund{ID: fmt.Sprintf("rf_%d", i), Amount: 1, Reason: "r", Status: payments.RefundSucceeded, Attempt: 1})
-					err = s.Update(t.Context(), cur)
+					err = s.Update(t.Context(), cur, nil)
 					if err == nil {
 						return
 					}
@@ -212,7 +212,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 				p.Refunds[0].Status = payments.RefundPending
 			}
 			p.UpdatedAt = base.Add(age)
-			if err := s.Create(t.Context(), p); err != nil {
+			if err := s.Create(t.Context(), p, nil); err != nil {
 				t.Fatal(err)
 			}
 			return p
@@ -251,7 +251,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		// Settling a payment takes it off the list.
 		cur, _ := s.Get(t.Context(), processing.OrderNumber)
 		cur.Status, cur.Attempts[1].Status = payments.StatusPaid, payments.StatusPaid
-		if err := s.Update(t.Context(), cur); err != nil {
+		if err := s.Update(t.Context(), cur, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.Unsettled(t.Context(), time.Now().Add(time.Hour), 1000)
@@ -262,11 +262,11 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		}
 	})
 
-	t.Run("RecordEvent", func(t *testing.T) {
+	t.Run("RecordWebhook", func(t *testing.T) {
 		s := newStore(t)
 		id := "evt_" + number()
-		if seen, err := s.EventSeen(t.Context(), "toss", id); err != nil || seen {
-			t.Fatalf("EventSeen before recording = %v, %v", seen, err)
+		if seen, err := s.WebhookSeen(t.Context(), "toss", id); err != nil || seen {
+			t.Fatalf("WebhookSeen before recording = %v, %v", seen, err)
 		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -275,7 +275,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				first, err := s.RecordEvent(t.Context(), "toss", id)
+				first, err := s.RecordWebhook(t.Context(), "toss", id, time.Now())
 				if err != nil {
 					t.Error(err)
 				}
@@ -288,21 +288,23 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		}
 		wg.Wait()
 		if firsts != 1 {
-			t.Errorf("%d concurrent RecordEvent calls reported first, want 1", firsts)
+			t.Errorf("%d concurrent RecordWebhook calls reported first, want 1", firsts)
 		}
-		if seen, err := s.EventSeen(t.Context(), "toss", id); err != nil || !seen {
-			t.Errorf("EventSeen after recording = %v, %v", seen, err)
+		if seen, err := s.WebhookSeen(t.Context(), "toss", id); err != nil || !seen {
+			t.Errorf("WebhookSeen after recording = %v, %v", seen, err)
 		}
-		if seen, _ := s.EventSeen(t.Context(), "stripe", id); seen {
+		if seen, _ := s.WebhookSeen(t.Context(), "stripe", id); seen {
 			t.Error("an event id recorded for one gateway is seen for another")
 		}
 	})
+
+	runOutboxTests(t, newStore, number)
 
 	t.Run("CanceledContext", func(t *testing.T) {
 		s := newStore(t)
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		if err := s.Create(ctx, samplePayment(number())); err == nil {
+		if err := s.Create(ctx, samplePayment(number()), nil); err == nil {
 			t.Error("Create with a canceled context succeeded")
 		}
 		if _, err := s.Get(ctx, number()); err == nil {
@@ -341,10 +343,12 @@ func samplePayment(order string) *payments.Payment {
 		ID: "pay_" + order, OrderNumber: order, Amount: 58990, Currency: payments.KRW,
 		Status: payments.StatusPaid, Gateway: "toss", Method: payments.MethodVirtualAccount,
 		GatewayReference: "tviva20240213121757MvuS8", RefundedAmount: 1000,
+		Failure: &payments.Failure{Code: "REJECT_CARD_COMPANY", Message: "첫 시도가 거절되었습니다."},
 		Refunds: []payments.Refund{{
-			ID: "rf_1", Amount: 1000, Reason: "고객 요청", Status: payments.RefundSucceeded, Attempt: 2,
+			ID: "rf_1", Amount: 1000, Reason: "고객 요청", StripeReason: "requested_by_customer", Status: payments.RefundSucceeded, Attempt: 2,
 			GatewayReference: "9C62B18EEF0DE3EB7F4422EB6D14BC6E", RequestHash: "abc",
 			ReceiveAccount: &payments.BankAccount{Bank: "88", AccountNumber: "110123456789", HolderName: "김토스"},
+			Failure:        &payments.Failure{Code: "REFUND_REJECTED_ONCE", Message: "첫 환불 시도가 거절되었습니다."},
 			CreatedAt:      t0, UpdatedAt: t0.Add(time.Second),
 		}},
 		Attempts: []payments.Attempt{
@@ -359,5 +363,6 @@ func samplePayment(order string) *payments.Payment {
 				CreatedAt: t0, UpdatedAt: t0.Add(time.Minute), PaidAt: t0.Add(time.Minute)},
 		},
 		VirtualAccount: va, CreatedAt: t0, UpdatedAt: t0.Add(2 * time.Second), PaidAt: t0.Add(time.Minute),
+		EventSeq: 7,
 	}
 }

@@ -14,25 +14,36 @@
 //
 // # Schema
 //
-// Three tables, in [Options.Schema] (or the connection's search_path when
+// Four tables, in [Options.Schema] (or the connection's search_path when
 // that is empty):
 //
 //   - payments: one row per order, keyed by order_number. Every scalar field
 //     of [payments.Payment] is a column (amount, currency, status, gateway,
 //     method, gateway_reference, refunded_amount, created_at, updated_at,
-//     paid_at, version …); the attempt history and the refunds are JSONB
-//     arrays in the same row (virtual_account and failure are JSONB
-//     objects), so a payment is read and written whole, in one statement.
-//     A boolean column unsettled mirrors [payments.Payment.Unsettled] and
-//     is rewritten by every write.
-//   - payment_events: the webhook events already processed, keyed by
-//     (gateway, event_id), with recorded_at for pruning old rows.
+//     paid_at, event_seq, version …); the attempt history and the refunds
+//     are JSONB arrays in the same row (virtual_account and failure are
+//     JSONB objects), so a payment is read and written whole, in one
+//     statement. A boolean column unsettled mirrors
+//     [payments.Payment.Unsettled] and is rewritten by every write.
+//   - payment_outbox: the events ([payments.Event]), one row each, keyed by
+//     id, with order_number, seq and type, the whole event as JSONB in
+//     event (the payment after the change included), and the delivery
+//     state: due_at, tries, lease_until and claim_token while a replica
+//     holds it, last_error, and delivered_at or dead_at once it is no
+//     longer pending.
+//   - payment_events: the webhook deliveries already processed, keyed by
+//     (gateway, event_id), with recorded_at for pruning.
 //   - sqlstore_migrations: the applied migrations.
 //
-// Indexes: the primary keys serve Get, Update, RecordEvent and EventSeen;
-// the partial index payments_unsettled_idx on (updated_at, order_number)
-// WHERE unsettled serves Unsettled (and holds only unsettled rows, so it
-// stays small however many payments settle). No method scans the table.
+// Indexes: the primary keys serve Get, Update, RecordWebhook, WebhookSeen
+// and the acknowledgement of events; the partial index
+// payments_unsettled_idx on (updated_at, order_number) WHERE unsettled
+// serves Unsettled (and holds only unsettled rows, so it stays small
+// however many payments settle). The claim of events reads two partial
+// indexes of the pending rows only, payment_outbox_due_idx (due_at) and
+// payment_outbox_pending_idx (order_number, seq); PruneEvents reads
+// payment_outbox_delivered_idx and payment_events_recorded_idx, and
+// DeadEvents payment_outbox_dead_idx. No method scans a table.
 //
 // Column timestamps keep PostgreSQL's microsecond resolution; times inside
 // the JSONB documents are RFC 3339 with nanoseconds. Times are returned in
@@ -62,8 +73,14 @@
 // updates from one version exactly one wins and the others get
 // [payments.ErrConflict], on which [payments.Service] reloads and retries;
 // no row lock or transaction is held between statements, and none ever
-// across a gateway call. [Store.RecordEvent] is INSERT … ON CONFLICT DO
-// NOTHING, so exactly one replica sees an event first. Together with the
+// across a gateway call. The events of a write are inserted by the same
+// statement (a data-modifying WITH whose INSERT runs only when the
+// compare-and-set matched), so a flow makes no more statements for them.
+// [Store.ClaimEvents] takes due events with FOR UPDATE SKIP LOCKED and
+// marks them held until a lease ends, so replicas delivering at once take
+// different events without waiting for each other. [Store.RecordWebhook]
+// is INSERT … ON CONFLICT DO NOTHING, so exactly one replica sees a
+// webhook delivery first. Together with the
 // service's idempotency keys this gives, across replicas, one gateway
 // confirm per attempt and refunds that never exceed the paid amount.
 // Size each replica's pool (sql.DB.SetMaxOpenConns) so that the replicas

@@ -10,7 +10,8 @@ import (
 	"github.com/payments-go/payments"
 )
 
-// The JSONB documents. They are the package's own types, not the
+// The JSONB documents: the attempts and refunds of a payment, and the
+// events of the outbox. They are the package's own types, not the
 // payments structs, so the stored format is explicit and stable whatever
 // the Go types gain, and so that the deposit secret is stored as the
 // value itself ([payments.Secret] marshals as "REDACTED").
@@ -40,6 +41,7 @@ type refundDoc struct {
 	ID               string          `json:"id"`
 	Amount           int64           `json:"amount"`
 	Reason           string          `json:"reason,omitempty"`
+	StripeReason     string          `json:"stripe_reason,omitempty"`
 	Status           string          `json:"status"`
 	Attempt          int             `json:"attempt"`
 	GatewayReference string          `json:"gateway_reference,omitempty"`
@@ -71,30 +73,10 @@ type failureDoc struct {
 // encodePayment returns the JSON text of the refunds, attempts, virtual
 // account and failure columns; nil for SQL NULL.
 func encodePayment(p *payments.Payment) (refunds, attempts string, va, fail any, err error) {
-	rs := make([]refundDoc, len(p.Refunds))
-	for i, r := range p.Refunds {
-		rs[i] = refundDoc{
-			ID: clean(r.ID), Amount: int64(r.Amount), Reason: clean(r.Reason), Status: clean(string(r.Status)), Attempt: r.Attempt,
-			GatewayReference: clean(r.GatewayReference), ReceiveAccount: bankToDoc(r.ReceiveAccount),
-			RequestHash: clean(r.RequestHash), Failure: failureToDoc(r.Failure),
-			CreatedAt: timeToDoc(r.CreatedAt), UpdatedAt: timeToDoc(r.UpdatedAt),
-		}
-	}
-	as := make([]attemptDoc, len(p.Attempts))
-	for i, a := range p.Attempts {
-		as[i] = attemptDoc{
-			Number: a.Number, Gateway: clean(a.Gateway), Method: clean(string(a.Method)), Status: clean(string(a.Status)),
-			GatewayStatus: clean(a.GatewayStatus), GatewayOrderID: clean(a.GatewayOrderID), Reference: clean(a.Reference),
-			Session: clean(a.Session), RedirectURL: clean(a.RedirectURL), SuccessURL: clean(a.SuccessURL), FailURL: clean(a.FailURL),
-			PaymentMethod: clean(a.PaymentMethod), VirtualAccount: vaToDoc(a.VirtualAccount),
-			DepositSecret: clean(a.DepositSecret.Reveal()), Failure: failureToDoc(a.Failure),
-			CreatedAt: timeToDoc(a.CreatedAt), UpdatedAt: timeToDoc(a.UpdatedAt), PaidAt: timeToDoc(a.PaidAt),
-		}
-	}
-	if refunds, err = marshal(rs); err != nil {
+	if refunds, err = marshal(refundsToDoc(p.Refunds)); err != nil {
 		return "", "", nil, nil, fmt.Errorf("encode refunds: %w", err)
 	}
-	if attempts, err = marshal(as); err != nil {
+	if attempts, err = marshal(attemptsToDoc(p.Attempts)); err != nil {
 		return "", "", nil, nil, fmt.Errorf("encode attempts: %w", err)
 	}
 	if d := vaToDoc(p.VirtualAccount); d != nil {
@@ -121,50 +103,18 @@ func decodePayment(p *payments.Payment, refunds, attempts, va, fail []byte) erro
 	if err := json.Unmarshal(attempts, &as); err != nil {
 		return fmt.Errorf("decode attempts: %w", err)
 	}
-	for _, d := range rs {
-		r := payments.Refund{
-			ID: d.ID, Amount: payments.Amount(d.Amount), Reason: d.Reason, Status: payments.RefundStatus(d.Status),
-			Attempt: d.Attempt, GatewayReference: d.GatewayReference, ReceiveAccount: bankFromDoc(d.ReceiveAccount),
-			RequestHash: d.RequestHash, Failure: failureFromDoc(d.Failure),
-		}
-		var err error
-		if r.CreatedAt, err = timeFromDoc(d.CreatedAt); err != nil {
-			return fmt.Errorf("decode refund %s: %w", d.ID, err)
-		}
-		if r.UpdatedAt, err = timeFromDoc(d.UpdatedAt); err != nil {
-			return fmt.Errorf("decode refund %s: %w", d.ID, err)
-		}
-		p.Refunds = append(p.Refunds, r)
+	var err error
+	if p.Refunds, err = refundsFromDoc(rs); err != nil {
+		return err
 	}
-	for _, d := range as {
-		a := payments.Attempt{
-			Number: d.Number, Gateway: d.Gateway, Method: payments.Method(d.Method), Status: payments.Status(d.Status),
-			GatewayStatus: d.GatewayStatus, GatewayOrderID: d.GatewayOrderID, Reference: d.Reference,
-			Session: d.Session, RedirectURL: d.RedirectURL, SuccessURL: d.SuccessURL, FailURL: d.FailURL,
-			PaymentMethod: d.PaymentMethod, DepositSecret: payments.Secret(d.DepositSecret),
-			Failure: failureFromDoc(d.Failure),
-		}
-		var err error
-		if a.VirtualAccount, err = vaFromDoc(d.VirtualAccount); err != nil {
-			return fmt.Errorf("decode attempt %d: %w", d.Number, err)
-		}
-		if a.CreatedAt, err = timeFromDoc(d.CreatedAt); err != nil {
-			return fmt.Errorf("decode attempt %d: %w", d.Number, err)
-		}
-		if a.UpdatedAt, err = timeFromDoc(d.UpdatedAt); err != nil {
-			return fmt.Errorf("decode attempt %d: %w", d.Number, err)
-		}
-		if a.PaidAt, err = timeFromDoc(d.PaidAt); err != nil {
-			return fmt.Errorf("decode attempt %d: %w", d.Number, err)
-		}
-		p.Attempts = append(p.Attempts, a)
+	if p.Attempts, err = attemptsFromDoc(as); err != nil {
+		return err
 	}
 	if va != nil {
 		var d virtualAccountDoc
 		if err := json.Unmarshal(va, &d); err != nil {
 			return fmt.Errorf("decode virtual account: %w", err)
 		}
-		var err error
 		if p.VirtualAccount, err = vaFromDoc(&d); err != nil {
 			return fmt.Errorf("decode virtual account: %w", err)
 		}
@@ -177,6 +127,224 @@ func decodePayment(p *payments.Payment, refunds, attempts, va, fail []byte) erro
 		p.Failure = failureFromDoc(&d)
 	}
 	return nil
+}
+
+// paymentDoc is a whole payment, as an event in the payment_outbox table
+// carries it.
+type paymentDoc struct {
+	ID               string             `json:"id"`
+	OrderNumber      string             `json:"order_number"`
+	Amount           int64              `json:"amount"`
+	Currency         string             `json:"currency"`
+	Status           string             `json:"status"`
+	Gateway          string             `json:"gateway,omitempty"`
+	Method           string             `json:"method,omitempty"`
+	GatewayReference string             `json:"gateway_reference,omitempty"`
+	RefundedAmount   int64              `json:"refunded_amount"`
+	Refunds          []refundDoc        `json:"refunds"`
+	Attempts         []attemptDoc       `json:"attempts"`
+	VirtualAccount   *virtualAccountDoc `json:"virtual_account,omitempty"`
+	Failure          *failureDoc        `json:"failure,omitempty"`
+	CreatedAt        string             `json:"created_at,omitempty"`
+	UpdatedAt        string             `json:"updated_at,omitempty"`
+	PaidAt           string             `json:"paid_at,omitempty"`
+	Version          int64              `json:"version"`
+	EventSeq         int64              `json:"event_seq"`
+}
+
+// eventDoc is the event column of the payment_outbox table.
+type eventDoc struct {
+	ID          string      `json:"id"`
+	Seq         int64       `json:"seq"`
+	Type        string      `json:"type"`
+	OrderNumber string      `json:"order_number"`
+	From        string      `json:"from,omitempty"`
+	To          string      `json:"to,omitempty"`
+	Attempt     int         `json:"attempt,omitempty"`
+	Refund      *refundDoc  `json:"refund,omitempty"`
+	Payment     *paymentDoc `json:"payment,omitempty"`
+	At          string      `json:"at"`
+}
+
+// eventRow is one element of the JSON array that Create and Update pass
+// to jsonb_to_recordset: the outbox columns of one event.
+type eventRow struct {
+	ID    string   `json:"id"`
+	Seq   int64    `json:"seq"`
+	Type  string   `json:"type"`
+	At    string   `json:"at"`
+	Event eventDoc `json:"event"`
+}
+
+// encodeEvents returns the JSON array of the rows of events, of the
+// payment with the given order number.
+func encodeEvents(order string, events []payments.Event) (string, error) {
+	rows := make([]eventRow, len(events))
+	for i, e := range events {
+		d := eventDoc{
+			ID: clean(e.ID), Seq: e.Seq, Type: clean(string(e.Type)), OrderNumber: order,
+			From: clean(string(e.From)), To: clean(string(e.To)), Attempt: e.Attempt, At: timeToDoc(e.At),
+		}
+		if e.Refund != nil {
+			r := refundToDoc(*e.Refund)
+			d.Refund = &r
+		}
+		if p := e.Payment; p != nil {
+			d.Payment = &paymentDoc{
+				ID: clean(p.ID), OrderNumber: clean(p.OrderNumber), Amount: int64(p.Amount), Currency: clean(string(p.Currency)),
+				Status: clean(string(p.Status)), Gateway: clean(p.Gateway), Method: clean(string(p.Method)),
+				GatewayReference: clean(p.GatewayReference), RefundedAmount: int64(p.RefundedAmount),
+				Refunds: refundsToDoc(p.Refunds), Attempts: attemptsToDoc(p.Attempts),
+				VirtualAccount: vaToDoc(p.VirtualAccount), Failure: failureToDoc(p.Failure),
+				CreatedAt: timeToDoc(p.CreatedAt), UpdatedAt: timeToDoc(p.UpdatedAt), PaidAt: timeToDoc(p.PaidAt),
+				Version: p.Version, EventSeq: p.EventSeq,
+			}
+		}
+		// The outbox's created_at and due_at, in PostgreSQL's resolution,
+		// truncated as Go's times are truncated for the comparisons.
+		at := timeToDoc(e.At.Truncate(time.Microsecond))
+		rows[i] = eventRow{ID: d.ID, Seq: e.Seq, Type: d.Type, At: at, Event: d}
+	}
+	return marshal(rows)
+}
+
+// decodeEvent reads an event column.
+func decodeEvent(b []byte) (payments.Event, error) {
+	var d eventDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		return payments.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	e := payments.Event{
+		ID: d.ID, Seq: d.Seq, Type: payments.EventType(d.Type), OrderNumber: d.OrderNumber,
+		From: payments.Status(d.From), To: payments.Status(d.To), Attempt: d.Attempt,
+	}
+	var err error
+	if e.At, err = timeFromDoc(d.At); err != nil {
+		return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+	}
+	if d.Refund != nil {
+		r, err := refundFromDoc(*d.Refund)
+		if err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		e.Refund = &r
+	}
+	if pd := d.Payment; pd != nil {
+		p := &payments.Payment{
+			ID: pd.ID, OrderNumber: pd.OrderNumber, Amount: payments.Amount(pd.Amount), Currency: payments.Currency(pd.Currency),
+			Status: payments.Status(pd.Status), Gateway: pd.Gateway, Method: payments.Method(pd.Method),
+			GatewayReference: pd.GatewayReference, RefundedAmount: payments.Amount(pd.RefundedAmount),
+			Failure: failureFromDoc(pd.Failure), Version: pd.Version, EventSeq: pd.EventSeq,
+		}
+		if p.Refunds, err = refundsFromDoc(pd.Refunds); err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		if p.Attempts, err = attemptsFromDoc(pd.Attempts); err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		if p.VirtualAccount, err = vaFromDoc(pd.VirtualAccount); err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		for _, f := range []struct {
+			dst *time.Time
+			src string
+		}{{&p.CreatedAt, pd.CreatedAt}, {&p.UpdatedAt, pd.UpdatedAt}, {&p.PaidAt, pd.PaidAt}} {
+			if *f.dst, err = timeFromDoc(f.src); err != nil {
+				return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+			}
+		}
+		e.Payment = p
+	}
+	return e, nil
+}
+
+func refundToDoc(r payments.Refund) refundDoc {
+	return refundDoc{
+		ID: clean(r.ID), Amount: int64(r.Amount), Reason: clean(r.Reason), StripeReason: clean(r.StripeReason),
+		Status: clean(string(r.Status)), Attempt: r.Attempt,
+		GatewayReference: clean(r.GatewayReference), ReceiveAccount: bankToDoc(r.ReceiveAccount),
+		RequestHash: clean(r.RequestHash), Failure: failureToDoc(r.Failure),
+		CreatedAt: timeToDoc(r.CreatedAt), UpdatedAt: timeToDoc(r.UpdatedAt),
+	}
+}
+
+func refundsToDoc(rs []payments.Refund) []refundDoc {
+	out := make([]refundDoc, len(rs))
+	for i, r := range rs {
+		out[i] = refundToDoc(r)
+	}
+	return out
+}
+
+func refundFromDoc(d refundDoc) (payments.Refund, error) {
+	r := payments.Refund{
+		ID: d.ID, Amount: payments.Amount(d.Amount), Reason: d.Reason, StripeReason: d.StripeReason, Status: payments.RefundStatus(d.Status),
+		Attempt: d.Attempt, GatewayReference: d.GatewayReference, ReceiveAccount: bankFromDoc(d.ReceiveAccount),
+		RequestHash: d.RequestHash, Failure: failureFromDoc(d.Failure),
+	}
+	var err error
+	if r.CreatedAt, err = timeFromDoc(d.CreatedAt); err != nil {
+		return r, fmt.Errorf("decode refund %s: %w", d.ID, err)
+	}
+	if r.UpdatedAt, err = timeFromDoc(d.UpdatedAt); err != nil {
+		return r, fmt.Errorf("decode refund %s: %w", d.ID, err)
+	}
+	return r, nil
+}
+
+func refundsFromDoc(ds []refundDoc) ([]payments.Refund, error) {
+	var out []payments.Refund
+	for _, d := range ds {
+		r, err := refundFromDoc(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func attemptsToDoc(as []payments.Attempt) []attemptDoc {
+	out := make([]attemptDoc, len(as))
+	for i, a := range as {
+		out[i] = attemptDoc{
+			Number: a.Number, Gateway: clean(a.Gateway), Method: clean(string(a.Method)), Status: clean(string(a.Status)),
+			GatewayStatus: clean(a.GatewayStatus), GatewayOrderID: clean(a.GatewayOrderID), Reference: clean(a.Reference),
+			Session: clean(a.Session), RedirectURL: clean(a.RedirectURL), SuccessURL: clean(a.SuccessURL), FailURL: clean(a.FailURL),
+			PaymentMethod: clean(a.PaymentMethod), VirtualAccount: vaToDoc(a.VirtualAccount),
+			DepositSecret: clean(a.DepositSecret.Reveal()), Failure: failureToDoc(a.Failure),
+			CreatedAt: timeToDoc(a.CreatedAt), UpdatedAt: timeToDoc(a.UpdatedAt), PaidAt: timeToDoc(a.PaidAt),
+		}
+	}
+	return out
+}
+
+func attemptsFromDoc(ds []attemptDoc) ([]payments.Attempt, error) {
+	var out []payments.Attempt
+	for _, d := range ds {
+		a := payments.Attempt{
+			Number: d.Number, Gateway: d.Gateway, Method: payments.Method(d.Method), Status: payments.Status(d.Status),
+			GatewayStatus: d.GatewayStatus, GatewayOrderID: d.GatewayOrderID, Reference: d.Reference,
+			Session: d.Session, RedirectURL: d.RedirectURL, SuccessURL: d.SuccessURL, FailURL: d.FailURL,
+			PaymentMethod: d.PaymentMethod, DepositSecret: payments.Secret(d.DepositSecret),
+			Failure: failureFromDoc(d.Failure),
+		}
+		var err error
+		if a.VirtualAccount, err = vaFromDoc(d.VirtualAccount); err != nil {
+			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
+		}
+		if a.CreatedAt, err = timeFromDoc(d.CreatedAt); err != nil {
+			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
+		}
+		if a.UpdatedAt, err = timeFromDoc(d.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
+		}
+		if a.PaidAt, err = timeFromDoc(d.PaidAt); err != nil {
+			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // clean makes s storable in PostgreSQL text and jsonb, which hold

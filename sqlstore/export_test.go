@@ -2,3 +2,8 @@ package sqlstore
 
 // UnsettledSQL exposes the Unsettled query so that a test can EXPLAIN it.
 func (s *Store) UnsettledSQL() string { return s.unsettledSQL }
+
+// ClaimSQL and PruneSQL expose the outbox queries so that a test can
+// EXPLAIN them.
+func (s *Store) ClaimSQL() string { return s.claimSQL }
+func (s *Store) PruneSQL() string { return s.pruneSQL }

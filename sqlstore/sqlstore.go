@@ -35,10 +35,12 @@ type Store struct {
 	schema string
 
 	// Qualified table names.
-	paymentsTable, eventsTable, migrationsTable string
+	paymentsTable, outboxTable, webhooksTable, migrationsTable string
 
 	// SQL text, built once for the schema.
-	getSQL, createSQL, updateSQL, unsettledSQL, recordEventSQL, eventSeenSQL string
+	getSQL, createSQL, updateSQL, unsettledSQL               string
+	claimSQL, ackSQL, nackSQL, deadSQL, requeueSQL, pruneSQL string
+	recordWebhookSQL, webhookSeenSQL                         string
 }
 
 var _ payments.Store = (*Store)(nil)
@@ -83,9 +85,9 @@ func Open(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
 }
 
 // columns lists the payments table's columns in the order that scanPayment
-// reads and paymentArgs writes them.
+// reads and writeArgs writes them.
 const columns = `order_number, id, amount, currency, status, gateway, method, gateway_reference,
-refunded_amount, refunds, attempts, virtual_account, failure, unsettled, created_at, updated_at, paid_at, version`
+refunded_amount, refunds, attempts, virtual_account, failure, unsettled, created_at, updated_at, paid_at, event_seq, version`
 
 func newStore(db *sql.DB, schema string) *Store {
 	s := &Store{db: db, schema: schema}
@@ -95,49 +97,112 @@ func newStore(db *sql.DB, schema string) *Store {
 		}
 		return quoteIdent(schema) + "." + table
 	}
-	s.paymentsTable, s.eventsTable, s.migrationsTable = q("payments"), q("payment_events"), q("sqlstore_migrations")
+	s.paymentsTable, s.outboxTable, s.webhooksTable, s.migrationsTable = q("payments"), q("payment_outbox"), q("payment_events"), q("sqlstore_migrations")
 	s.getSQL = `SELECT ` + columns + ` FROM ` + s.paymentsTable + ` WHERE order_number = $1`
-	s.createSQL = `INSERT INTO ` + s.paymentsTable + ` (` + columns + `)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1)
-ON CONFLICT (order_number) DO NOTHING`
-	// One statement: the compare-and-set, and whether the order exists at
-	// all, so that a lost race and an unknown order are told apart without
-	// a second round trip.
-	s.updateSQL = `WITH upd AS (
+	// insertEvents inserts the events of a write, given as a JSON array in
+	// parameter $n, only when the CTE named written returned a row: the
+	// events are stored in the same statement as the payment, or not at
+	// all.
+	insertEvents := func(n string) string {
+		return `ev AS (
+    INSERT INTO ` + s.outboxTable + ` (id, order_number, seq, type, event, created_at, due_at)
+    SELECT e.id, $1, e.seq, e.type, e.event, e.at, e.at
+    FROM jsonb_to_recordset(` + n + `::jsonb) AS e(id text, seq bigint, type text, at timestamptz, event jsonb)
+    WHERE EXISTS (SELECT 1 FROM written)
+)`
+	}
+	s.createSQL = `WITH written AS (
+    INSERT INTO ` + s.paymentsTable + ` (` + columns + `)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)
+    ON CONFLICT (order_number) DO NOTHING
+    RETURNING version
+), ` + insertEvents("$19") + `
+SELECT count(*) FROM written`
+	// One statement: the compare-and-set, the events, and whether the
+	// order exists at all, so that a lost race and an unknown order are
+	// told apart without a second round trip.
+	s.updateSQL = `WITH written AS (
     UPDATE ` + s.paymentsTable + ` SET id = $2, amount = $3, currency = $4, status = $5, gateway = $6,
         method = $7, gateway_reference = $8, refunded_amount = $9, refunds = $10, attempts = $11,
         virtual_account = $12, failure = $13, unsettled = $14, created_at = $15, updated_at = $16,
-        paid_at = $17, version = version + 1
-    WHERE order_number = $1 AND version = $18
+        paid_at = $17, event_seq = $18, version = version + 1
+    WHERE order_number = $1 AND version = $19
     RETURNING version
-)
-SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM ` + s.paymentsTable + ` WHERE order_number = $1)`
+), ` + insertEvents("$20") + `
+SELECT (SELECT version FROM written), EXISTS (SELECT 1 FROM ` + s.paymentsTable + ` WHERE order_number = $1)`
 	s.unsettledSQL = `SELECT ` + columns + ` FROM ` + s.paymentsTable + `
 WHERE unsettled AND updated_at < $1
 ORDER BY updated_at, order_number
 LIMIT $2`
-	s.recordEventSQL = `INSERT INTO ` + s.eventsTable + ` (gateway, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	s.eventSeenSQL = `SELECT EXISTS (SELECT 1 FROM ` + s.eventsTable + ` WHERE gateway = $1 AND event_id = $2)`
+	const pending = `delivered_at IS NULL AND dead_at IS NULL`
+	// The claim: due pending rows, not held, that no pending row of the
+	// same payment precedes; rows another claim is taking are skipped,
+	// not waited for.
+	s.claimSQL = `WITH due AS (
+    SELECT o.id FROM ` + s.outboxTable + ` o
+    WHERE o.` + pending + ` AND o.due_at <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1)
+        AND NOT EXISTS (SELECT 1 FROM ` + s.outboxTable + ` b
+            WHERE b.order_number = o.order_number AND b.seq < o.seq AND b.` + pending + `)
+    ORDER BY o.due_at, o.order_number, o.seq
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE ` + s.outboxTable + ` o SET lease_until = $2, claim_token = $4, tries = o.tries + 1
+FROM due WHERE o.id = due.id
+RETURNING o.event, o.tries, o.due_at`
+	s.ackSQL = `WITH acked AS (
+    UPDATE ` + s.outboxTable + ` SET delivered_at = $3, lease_until = NULL, claim_token = NULL, last_error = NULL
+    WHERE id = $1 AND claim_token = $2 AND ` + pending + `
+    RETURNING 1
+)
+SELECT count(*) FROM acked`
+	// A failed try also makes the payment's later pending events due no
+	// sooner than the retry: they wait for it anyway, and so the claim
+	// does not walk past them while the retry waits, however large a
+	// backlog a failing handler leaves.
+	s.nackSQL = `WITH failed AS (
+    UPDATE ` + s.outboxTable + ` SET lease_until = NULL, claim_token = NULL, last_error = $5,
+        due_at = CASE WHEN $4 THEN due_at ELSE $3 END, dead_at = CASE WHEN $4 THEN $3 END
+    WHERE id = $1 AND claim_token = $2 AND ` + pending + `
+    RETURNING order_number, seq
+), later AS (
+    UPDATE ` + s.outboxTable + ` o SET due_at = $3 FROM failed
+    WHERE NOT $4 AND o.order_number = failed.order_number AND o.seq > failed.seq AND o.` + pending + ` AND o.due_at < $3
+)
+SELECT count(*) FROM failed`
+	s.deadSQL = `SELECT event, tries, coalesce(last_error, ''), dead_at FROM ` + s.outboxTable + `
+WHERE dead_at IS NOT NULL ORDER BY dead_at, id LIMIT $1`
+	s.requeueSQL = `WITH requeued AS (
+    UPDATE ` + s.outboxTable + ` SET dead_at = NULL, tries = 0, due_at = $2, last_error = NULL, lease_until = NULL, claim_token = NULL
+    WHERE id = $1 AND dead_at IS NOT NULL
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM requeued), EXISTS (SELECT 1 FROM ` + s.outboxTable + ` WHERE id = $1)`
+	s.pruneSQL = `WITH events AS (
+    DELETE FROM ` + s.outboxTable + ` WHERE delivered_at < $1 RETURNING 1
+), webhooks AS (
+    DELETE FROM ` + s.webhooksTable + ` WHERE recorded_at < $1 RETURNING 1
+)
+SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM webhooks)`
+	s.recordWebhookSQL = `INSERT INTO ` + s.webhooksTable + ` (gateway, event_id, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+	s.webhookSeenSQL = `SELECT EXISTS (SELECT 1 FROM ` + s.webhooksTable + ` WHERE gateway = $1 AND event_id = $2)`
 	return s
 }
 
-// Create implements [payments.Store]: it stores p with Version 1 and sets
-// p.Version. A payment for the same order number already stored makes it
-// return an error satisfying errors.Is(err, payments.ErrConflict).
-func (s *Store) Create(ctx context.Context, p *payments.Payment) error {
+// Create implements [payments.Store] with one statement: it stores p
+// with Version 1 and its events, and sets p.Version. A payment for the
+// same order number already stored makes it return an error satisfying
+// errors.Is(err, payments.ErrConflict), and store nothing.
+func (s *Store) Create(ctx context.Context, p *payments.Payment, events []payments.Event) error {
 	if err := checkPayment("create", p); err != nil {
 		return err
 	}
-	args, err := paymentArgs(p)
+	args, err := writeArgs(p, events)
 	if err != nil {
 		return opError("create", p.OrderNumber, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.createSQL, args...)
-	if err != nil {
-		return opError("create", p.OrderNumber, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	var n int64
+	if err := s.db.QueryRowContext(ctx, s.createSQL, args...).Scan(&n); err != nil {
 		return opError("create", p.OrderNumber, err)
 	}
 	if n == 0 {
@@ -161,19 +226,20 @@ func (s *Store) Get(ctx context.Context, orderNumber string) (*payments.Payment,
 }
 
 // Update implements [payments.Store] with one compare-and-set statement:
-// it stores p only if the stored version equals p.Version, then sets
-// p.Version to the new version. A stale version returns an error
-// satisfying errors.Is(err, payments.ErrConflict); an unknown order, one
-// for which [payments.Code] reports payment_not_found.
-func (s *Store) Update(ctx context.Context, p *payments.Payment) error {
+// it stores p and its events only if the stored version equals
+// p.Version, then sets p.Version to the new version. A stale version
+// returns an error satisfying errors.Is(err, payments.ErrConflict); an
+// unknown order, one for which [payments.Code] reports payment_not_found.
+func (s *Store) Update(ctx context.Context, p *payments.Payment, events []payments.Event) error {
 	if err := checkPayment("update", p); err != nil {
 		return err
 	}
-	args, err := paymentArgs(p)
+	args, err := writeArgs(p, events)
 	if err != nil {
 		return opError("update", p.OrderNumber, err)
 	}
-	args = append(args[:17], p.Version)
+	ev := args[18]
+	args = append(args[:18], p.Version, ev)
 	var version sql.NullInt64
 	var exists bool
 	if err := s.db.QueryRowContext(ctx, s.updateSQL, args...).Scan(&version, &exists); err != nil {
@@ -216,32 +282,32 @@ func (s *Store) Unsettled(ctx context.Context, before time.Time, limit int) ([]*
 	return out, nil
 }
 
-// RecordEvent implements [payments.Store]: of any number of calls for one
-// (gateway, event id) pair, on any number of replicas, exactly one
+// RecordWebhook implements [payments.Store]: of any number of calls for
+// one (gateway, event id) pair, on any number of replicas, exactly one
 // reports first.
-func (s *Store) RecordEvent(ctx context.Context, gateway, eventID string) (bool, error) {
-	if err := checkEvent("record", gateway, eventID); err != nil {
+func (s *Store) RecordWebhook(ctx context.Context, gateway, eventID string, at time.Time) (bool, error) {
+	if err := checkWebhook("record", gateway, eventID); err != nil {
 		return false, err
 	}
-	res, err := s.db.ExecContext(ctx, s.recordEventSQL, gateway, eventID)
+	res, err := s.db.ExecContext(ctx, s.recordWebhookSQL, gateway, eventID, at.Truncate(time.Microsecond))
 	if err != nil {
-		return false, eventError("record", gateway, eventID, err)
+		return false, webhookError("record", gateway, eventID, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, eventError("record", gateway, eventID, err)
+		return false, webhookError("record", gateway, eventID, err)
 	}
 	return n == 1, nil
 }
 
-// EventSeen implements [payments.Store].
-func (s *Store) EventSeen(ctx context.Context, gateway, eventID string) (bool, error) {
-	if err := checkEvent("look up", gateway, eventID); err != nil {
+// WebhookSeen implements [payments.Store].
+func (s *Store) WebhookSeen(ctx context.Context, gateway, eventID string) (bool, error) {
+	if err := checkWebhook("look up", gateway, eventID); err != nil {
 		return false, err
 	}
 	var seen bool
-	if err := s.db.QueryRowContext(ctx, s.eventSeenSQL, gateway, eventID).Scan(&seen); err != nil {
-		return false, eventError("look up", gateway, eventID, err)
+	if err := s.db.QueryRowContext(ctx, s.webhookSeenSQL, gateway, eventID).Scan(&seen); err != nil {
+		return false, webhookError("look up", gateway, eventID, err)
 	}
 	return seen, nil
 }
@@ -260,7 +326,7 @@ func scanPayment(row scanner) (*payments.Payment, error) {
 		paidAt                      sql.NullTime
 	)
 	err := row.Scan(&p.OrderNumber, &p.ID, &amount, &currency, &status, &p.Gateway, &method, &p.GatewayReference,
-		&refunded, &refunds, &attempts, &va, &fail, &unsettled, &createdAt, &updatedAt, &paidAt, &p.Version)
+		&refunded, &refunds, &attempts, &va, &fail, &unsettled, &createdAt, &updatedAt, &paidAt, &p.EventSeq, &p.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +342,14 @@ func scanPayment(row scanner) (*payments.Payment, error) {
 	return &p, nil
 }
 
-// paymentArgs returns the values of columns, in order, but for version.
-func paymentArgs(p *payments.Payment) ([]any, error) {
+// writeArgs returns the values of columns, in order, but for version,
+// then the JSON array of the events' rows.
+func writeArgs(p *payments.Payment, events []payments.Event) ([]any, error) {
 	refunds, attempts, va, fail, err := encodePayment(p)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := encodeEvents(p.OrderNumber, events)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +360,7 @@ func paymentArgs(p *payments.Payment) ([]any, error) {
 	return []any{
 		p.OrderNumber, clean(p.ID), int64(p.Amount), clean(string(p.Currency)), clean(string(p.Status)), clean(p.Gateway),
 		clean(string(p.Method)), clean(p.GatewayReference), int64(p.RefundedAmount), refunds, attempts, va, fail, p.Unsettled(),
-		p.CreatedAt, p.UpdatedAt, paidAt,
+		p.CreatedAt, p.UpdatedAt, paidAt, p.EventSeq, evs,
 	}, nil
 }
 
@@ -313,12 +384,12 @@ func checkPayment(op string, p *payments.Payment) error {
 	return nil
 }
 
-func checkEvent(op, gateway, eventID string) error {
+func checkWebhook(op, gateway, eventID string) error {
 	if err := checkText(gateway); err != "" {
-		return &payments.Error{Code: payments.CodeInvalidRequest, Message: fmt.Sprintf("sqlstore: %s event: the gateway name %s", op, err)}
+		return &payments.Error{Code: payments.CodeInvalidRequest, Message: fmt.Sprintf("sqlstore: %s webhook: the gateway name %s", op, err)}
 	}
 	if err := checkText(eventID); err != "" {
-		return &payments.Error{Code: payments.CodeInvalidRequest, Message: fmt.Sprintf("sqlstore: %s event: the event id %s", op, err)}
+		return &payments.Error{Code: payments.CodeInvalidRequest, Message: fmt.Sprintf("sqlstore: %s webhook: the event id %s", op, err)}
 	}
 	return nil
 }
@@ -348,6 +419,6 @@ func opError(op, orderNumber string, err error) error {
 	return fmt.Errorf("sqlstore: %s payment %q: %w", op, orderNumber, err)
 }
 
-func eventError(op, gateway, eventID string, err error) error {
-	return fmt.Errorf("sqlstore: %s event %q of %q: %w", op, eventID, gateway, err)
+func webhookError(op, gateway, eventID string, err error) error {
+	return fmt.Errorf("sqlstore: %s webhook %q of %q: %w", op, eventID, gateway, err)
 }

@@ -66,7 +66,7 @@ func TestRoundTrip(t *testing.T) {
 
 	empty := &payments.Payment{ID: "pay_e", OrderNumber: "RT-EMPTY", Amount: 1, Currency: payments.USD,
 		Status: payments.StatusReady, CreatedAt: time.Unix(1, 0).UTC(), UpdatedAt: time.Unix(2, 0).UTC()}
-	if err := st.Create(ctx, empty); err != nil {
+	if err := st.Create(ctx, empty, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.Get(ctx, empty.OrderNumber)
@@ -78,7 +78,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	full := samplePayment("RT-FULL")
-	if err := st.Create(ctx, full); err != nil {
+	if err := st.Create(ctx, full, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err = st.Get(ctx, full.OrderNumber)
@@ -107,7 +107,7 @@ func TestRoundTrip(t *testing.T) {
 	// making the payment impossible to save.
 	odd := samplePayment("RT-ODD")
 	odd.Attempts[0].Failure.Message = "bad\x00byte and \xff"
-	if err := st.Create(ctx, odd); err != nil {
+	if err := st.Create(ctx, odd, nil); err != nil {
 		t.Fatalf("Create with a NUL in a failure message: %v", err)
 	}
 	got, err = st.Get(ctx, odd.OrderNumber)
@@ -132,33 +132,33 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %q does not contain %q", name, err, text)
 		}
 	}
-	err := st.Update(ctx, samplePayment("NOPE-1"))
+	err := st.Update(ctx, samplePayment("NOPE-1"), nil)
 	check("Update of an unknown order", err, payments.CodePaymentNotFound, `sqlstore: update payment "NOPE-1"`)
 	_, err = st.Get(ctx, "NOPE-2")
 	check("Get of an unknown order", err, payments.CodePaymentNotFound, `sqlstore: get payment "NOPE-2"`)
-	err = st.Create(ctx, samplePayment(""))
+	err = st.Create(ctx, samplePayment(""), nil)
 	check("Create without order number", err, payments.CodeInvalidRequest, "sqlstore: create payment")
-	err = st.Create(ctx, samplePayment("A\x00B"))
+	err = st.Create(ctx, samplePayment("A\x00B"), nil)
 	check("Create with a NUL in the order number", err, payments.CodeInvalidRequest, "NUL")
-	err = st.Create(ctx, nil)
+	err = st.Create(ctx, nil, nil)
 	check("Create(nil)", err, payments.CodeInvalidRequest, "sqlstore: create payment")
-	err = st.Update(ctx, nil)
+	err = st.Update(ctx, nil, nil)
 	check("Update(nil)", err, payments.CodeInvalidRequest, "sqlstore: update payment")
-	_, err = st.RecordEvent(ctx, "toss", "")
-	check("RecordEvent without id", err, payments.CodeInvalidRequest, "sqlstore: record event")
-	_, err = st.EventSeen(ctx, "", "evt")
-	check("EventSeen without gateway", err, payments.CodeInvalidRequest, "sqlstore: look up event")
+	_, err = st.RecordWebhook(ctx, "toss", "", time.Now())
+	check("RecordWebhook without id", err, payments.CodeInvalidRequest, "sqlstore: record webhook")
+	_, err = st.WebhookSeen(ctx, "", "evt")
+	check("WebhookSeen without gateway", err, payments.CodeInvalidRequest, "sqlstore: look up webhook")
 
 	p := samplePayment("BAD-1")
-	if err := st.Create(ctx, p); err != nil {
+	if err := st.Create(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = st.Create(ctx, samplePayment("BAD-1"))
+	err = st.Create(ctx, samplePayment("BAD-1"), nil)
 	if !errors.Is(err, payments.ErrConflict) || !strings.Contains(err.Error(), `sqlstore: create payment "BAD-1"`) {
 		t.Errorf("duplicate Create: %v, want a named ErrConflict", err)
 	}
 	p.Version = 7
-	err = st.Update(ctx, p)
+	err = st.Update(ctx, p, nil)
 	if !errors.Is(err, payments.ErrConflict) || !strings.Contains(err.Error(), `sqlstore: update payment "BAD-1"`) {
 		t.Errorf("stale Update: %v, want a named ErrConflict", err)
 	}
@@ -192,7 +192,7 @@ func TestOpen(t *testing.T) {
 		_, _ = admin.Exec(`DROP SCHEMA IF EXISTS "` + strings.ReplaceAll(odd, `"`, `""`) + `" CASCADE`)
 	})
 	st := openStore(t, db, odd)
-	if err := st.Create(ctx, samplePayment("ODD-1")); err != nil {
+	if err := st.Create(ctx, samplePayment("ODD-1"), nil); err != nil {
 		t.Errorf("Create in schema %q: %v", odd, err)
 	}
 }
@@ -237,7 +237,7 @@ func TestMigrate(t *testing.T) {
 	if n != maxVersion || n == 0 {
 		t.Errorf("sqlstore_migrations holds %d rows up to version %d; each migration should be recorded once", n, maxVersion)
 	}
-	if err := stores[1].Create(ctx, samplePayment("MIG-1")); err != nil {
+	if err := stores[1].Create(ctx, samplePayment("MIG-1"), nil); err != nil {
 		t.Errorf("Create after concurrent migrations: %v", err)
 	}
 }
@@ -288,7 +288,7 @@ func TestMigrateKilledMidway(t *testing.T) {
 		}
 	}
 	st := openStore(t, db, schema)
-	if err := st.Create(ctx, samplePayment("MK-1")); err != nil {
+	if err := st.Create(ctx, samplePayment("MK-1"), nil); err != nil {
 		t.Errorf("Create after migrating again: %v", err)
 	}
 }
@@ -303,7 +303,7 @@ func TestUpdateInterrupted(t *testing.T) {
 			ctx := t.Context()
 			admin := openDB(t, 4)
 			old := samplePayment("INT-1")
-			if err := st.Create(ctx, old); err != nil {
+			if err := st.Create(ctx, old, nil); err != nil {
 				t.Fatal(err)
 			}
 			next := old.Clone()
@@ -324,7 +324,7 @@ func TestUpdateInterrupted(t *testing.T) {
 			defer cancel()
 			done := make(chan error, 1)
 			attempt := next.Clone()
-			go func() { done <- st.Update(uctx, attempt) }()
+			go func() { done <- st.Update(uctx, attempt, nil) }()
 			pid := waitForBackend(t, admin, schema+`".payments SET`)
 			if how == "terminate" {
 				if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
@@ -380,7 +380,7 @@ func TestUpdateInterrupted(t *testing.T) {
 			}
 			// The store keeps working on a fresh connection.
 			got.RefundedAmount = 7
-			if err := st.Update(ctx, got); err != nil {
+			if err := st.Update(ctx, got, nil); err != nil {
 				t.Fatalf("Update after the interruption: %v", err)
 			}
 		})
@@ -421,8 +421,8 @@ func TestContext(t *testing.T) {
 	if _, err := st.Unsettled(ctx, time.Now(), 10); !errors.Is(err, context.Canceled) {
 		t.Errorf("Unsettled with a canceled context: %v", err)
 	}
-	if _, err := st.RecordEvent(ctx, "toss", "evt"); !errors.Is(err, context.Canceled) {
-		t.Errorf("RecordEvent with a canceled context: %v", err)
+	if _, err := st.RecordWebhook(ctx, "toss", "evt", time.Now()); !errors.Is(err, context.Canceled) {
+		t.Errorf("RecordWebhook with a canceled context: %v", err)
 	}
 	dctx, dcancel := context.WithTimeout(t.Context(), time.Nanosecond)
 	defer dcancel()
@@ -504,7 +504,7 @@ func TestSearchPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Create(ctx, samplePayment("SP-1")); err != nil {
+	if err := st.Create(ctx, samplePayment("SP-1"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Get(ctx, "SP-1"); err != nil {

@@ -1,0 +1,68 @@
+package sqlstore_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOutboxUsesIndexes: the claim and the prune read the outbox's
+// partial indexes, not the table, in a database holding many delivered
+// events and a few pending ones.
+func TestOutboxUsesIndexes(t *testing.T) {
+	st, db, schema := newStore(t)
+	ctx := t.Context()
+	table := `"` + schema + `".payment_outbox`
+	if _, err := db.ExecContext(ctx, `INSERT INTO `+table+` (id, order_number, seq, type, event, created_at, due_at, delivered_at)
+SELECT 'evt_' || i, 'IDX-' || (i / 4), i % 4, 'payment.status_changed', '{}', now() - i * interval '1 second',
+       now() - i * interval '1 second', CASE WHEN i % 1000 = 0 THEN NULL ELSE now() - i * interval '1 second' END
+FROM generate_series(1, 40000) AS i`); err != nil {
+		t.Fatal(err)
+	}
+	// A backlog a failing handler left: many pending events, waiting for
+	// retries.
+	if _, err := db.ExecContext(ctx, `INSERT INTO `+table+` (id, order_number, seq, type, event, created_at, due_at)
+SELECT 'evt_b' || i, 'BACKLOG-' || (i / 4), i % 4, 'payment.status_changed', '{}', now() - interval '1 hour',
+       now() + interval '1 hour'
+FROM generate_series(1, 40000) AS i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO "`+schema+`".payment_events (gateway, event_id, recorded_at)
+SELECT 'toss', 'wh_' || i, now() - i * interval '1 second' FROM generate_series(1, 20000) AS i`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range []string{table, `"` + schema + `".payment_events`} {
+		if _, err := db.ExecContext(ctx, `ANALYZE `+tb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	explain := func(query string, args ...any) string {
+		t.Helper()
+		rows, err := db.QueryContext(ctx, `EXPLAIN `+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var plan strings.Builder
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return plan.String()
+	}
+	now := time.Now()
+	plan := explain(st.ClaimSQL(), now, now.Add(time.Minute), 16, "tok")
+	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "payment_outbox_due_idx") && !strings.Contains(plan, "payment_outbox_pending_idx") {
+		t.Errorf("the claim does not use the pending indexes:\n%s", plan)
+	}
+	plan = explain(st.PruneSQL(), now.Add(-24*time.Hour))
+	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "payment_outbox_delivered_idx") || !strings.Contains(plan, "payment_events_recorded_idx") {
+		t.Errorf("the prune does not use its indexes:\n%s", plan)
+	}
+}
