@@ -13,42 +13,49 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/payments-go/payments"
-	"github.com/payments-go/payments/internal/httpjson"
 	"github.com/payments-go/payments/internal/redact"
 	"github.com/payments-go/payments/internal/retry"
 )
 
-// tossDefaultBaseURL is where the Toss core API lives (§1).
-const tossDefaultBaseURL = "https://api.tosspayments.com"
+// defaultBaseURL is where the Toss core API lives.
+const defaultBaseURL = "https://api.tosspayments.com"
 
 // Limits of the client.
 const (
-	// tossMaxResponse caps the response bodies read (1 MiB).
-	tossMaxResponse = 1 << 20
-	// tossMaxIdempotencyKey is Toss's limit (§8).
-	tossMaxIdempotencyKey = 300
-	// tossMaxRetryAfter is the longest Retry-After the client waits out
+	// maxResponse caps the response bodies read (1 MiB).
+	maxResponse = 1 << 20
+	// maxIdempotencyKey is Toss's limit on an Idempotency-Key
+	// (https://docs.tosspayments.com/reference/using-api/idempotency-key).
+	maxIdempotencyKey = 300
+	// maxRetryAfter is the longest Retry-After the client waits out
 	// itself; a longer one ends the call with the wait in
 	// payments.Error.RetryAfter.
-	tossMaxRetryAfter = 10 * time.Second
+	maxRetryAfter = 10 * time.Second
 )
 
 // ClientConfig configures a [Client]. Only SecretKey is required.
 type ClientConfig struct {
 	// SecretKey is the API secret key: test_sk_…, live_sk_… (API
 	// individual integration) or test_gsk_…, live_gsk_… (payment widget)
-	// (§1). Test keys never move money.
+	// (https://docs.tosspayments.com/reference/using-api/api-keys). Test
+	// keys never move money.
 	SecretKey payments.Secret
+	// Live says whether the client takes real money. A live client
+	// accepts only live keys (live_sk_…, live_gsk_…), a test client only
+	// test keys (test_sk_…, test_gsk_…): test keys in production and live
+	// keys on a laptop are refused by NewClient. Set it from the same
+	// setting as [payments.Config.Live] (the example shop: PAYMENTS_LIVE).
+	Live bool
 	// BaseURL is the API's base URL; default https://api.tosspayments.com.
 	// Point it at a tosstest server in tests. It may have a path prefix.
 	BaseURL string
 	// HTTPClient sends the requests; default a client with a 30-second
-	// timeout per try (§12).
+	// timeout per try. Toss gives no figure for confirm and cancel; the
+	// Idempotency-Key makes a retry after a timeout safe.
 	HTTPClient *http.Client
 	// RetryAttempts is the number of tries of a call, the first included,
 	// for failures that are safe to retry (see [Client]); default 3, and 1
@@ -63,21 +70,26 @@ type ClientConfig struct {
 	// without bodies or credentials; nil means silence.
 	Logger *slog.Logger
 	// AcceptLanguage, if set ("en-US"), asks Toss for English messages and
-	// enum-like values (§1); [Payment] understands both.
+	// enum-like values
+	// (https://docs.tosspayments.com/reference/using-api/authorization);
+	// [Payment] understands both.
 	AcceptLanguage string
 }
 
-// Client calls the Toss Payments core API v1 (reference §3). It is safe
-// for concurrent use.
+// Client calls the Toss Payments core API v1
+// (https://docs.tosspayments.com/reference). It is safe for concurrent
+// use.
 //
 // Every call takes a context first and returns a *payments.Error whose
 // cause is an *[APIError] when Toss answered with an error. Requests
-// carry Basic authentication (base64 of the secret key and ":", §1) and
+// carry Basic authentication (base64 of the secret key and ":") and
 // JSON; every POST carries the caller's Idempotency-Key (required, at
-// most 300 characters, §8), so that a retry can never act twice.
+// most 300 characters), so that a retry can never act twice
+// (https://docs.tosspayments.com/reference/using-api/idempotency-key).
 //
-// A call is retried, always with the same Idempotency-Key, only where it
-// is safe (§7 "safe"): network failures and 5xx answers,
+// A call is retried, always with the same Idempotency-Key, only where the
+// error codes page (https://docs.tosspayments.com/reference/error-codes)
+// says a retry is safe: network failures and 5xx answers,
 // PROVIDER_ERROR, CARD_PROCESSING_ERROR, FORBIDDEN_CONSECUTIVE_REQUEST,
 // 429, and 409 IDEMPOTENT_REQUEST_PROCESSING (the first request with the
 // key still runs). Retries wait with jittered exponential backoff,
@@ -85,6 +97,8 @@ type ClientConfig struct {
 // failures are gateway_unavailable: the outcome is unknown.
 type Client struct {
 	auth       string // "Basic …", never logged
+	widgetKey  bool   // the secret key is a payment-widget key (test_gsk_, live_gsk_)
+	liveKey    bool   // the secret key is a live key
 	base       string
 	http       *http.Client
 	policy     retry.Policy
@@ -112,16 +126,22 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 		return nil, errors.New("toss: ClientConfig.SecretKey must start with test_sk_, live_sk_, test_gsk_ or live_gsk_")
 	}
+	if live := strings.HasPrefix(key, "live_"); live != cfg.Live {
+		if cfg.Live {
+			return nil, errors.New("toss: ClientConfig.Live is true, but ClientConfig.SecretKey is a test key (test_sk_…, test_gsk_…)")
+		}
+		return nil, errors.New("toss: ClientConfig.Live is false, but ClientConfig.SecretKey is a live key (live_sk_…, live_gsk_…): set Live to take real money")
+	}
 	for i := 0; i < len(key); i++ {
 		// A key copied with a BOM or blanks fails authentication in a way
-		// that is hard to see (§1); refuse it here.
+		// that is hard to see; refuse it here.
 		if c := key[i]; c <= ' ' || c >= 0x7f {
 			return nil, errors.New("toss: ClientConfig.SecretKey contains spaces or non-ASCII characters")
 		}
 	}
 	base := cfg.BaseURL
 	if base == "" {
-		base = tossDefaultBaseURL
+		base = defaultBaseURL
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -152,12 +172,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	var log *slog.Logger
 	if cfg.Logger != nil {
-		// Belt and braces: whatever reaches the application's handler is
-		// redacted once more.
+		// Whatever reaches the application's handler is redacted once
+		// more, in case a value slipped through.
 		log = slog.New(redact.NewHandler(cfg.Logger.Handler()))
 	}
 	return &Client{
 		auth:       "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":")),
+		widgetKey:  strings.Contains(key, "_gsk_"),
+		liveKey:    strings.HasPrefix(key, "live_"),
 		base:       strings.TrimSuffix(u.String(), "/"),
 		http:       hc,
 		policy:     pol,
@@ -166,97 +188,106 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}, nil
 }
 
+// Live reports whether the client's key is a live key ([ClientConfig.Live]).
+func (c *Client) Live() bool { return c.liveKey }
+
 // Confirm approves an authenticated payment: POST /v1/payments/confirm
-// (§3.1), within 10 minutes of the customer's authentication. It returns
-// the payment, DONE (WAITING_FOR_DEPOSIT for a virtual account chosen in
-// the payment window). A second confirm of an approved payment under
-// another idempotency key answers ALREADY_PROCESSED_PAYMENT
-// (invalid_state), which [Gateway.Confirm] resolves by reading the
-// payment.
+// (https://docs.tosspayments.com/reference#결제-승인), within 10 minutes
+// of the customer's authentication. It returns the payment, DONE
+// (WAITING_FOR_DEPOSIT for a virtual account chosen in the payment
+// window). A second confirm of an approved payment under another
+// idempotency key answers ALREADY_PROCESSED_PAYMENT (invalid_state), which
+// [Gateway.Confirm] resolves by reading the payment.
 func (c *Client) Confirm(ctx context.Context, req ConfirmRequest, idempotencyKey string) (*Payment, error) {
-	const op = "confirm"
 	switch {
 	case req.PaymentKey == "" || utf8.RuneCountInString(req.PaymentKey) > 200:
-		return nil, tossInvalid("paymentKey is required, at most 200 characters")
-	case !tossValidOrderID(req.OrderID):
-		return nil, tossInvalid("orderId must be 6–64 of A-Za-z0-9-_")
+		return nil, invalid("paymentKey is required, at most 200 characters")
+	case !validOrderID(req.OrderID):
+		return nil, invalid("orderId must be 6–64 of A-Za-z0-9-_")
 	case req.Amount <= 0:
-		return nil, tossInvalid("amount must be positive")
+		return nil, invalid("amount must be positive")
 	}
-	return c.do(ctx, op, http.MethodPost, "/v1/payments/confirm", req, idempotencyKey)
+	return c.do(ctx, "confirm", http.MethodPost, "/v1/payments/confirm", req, idempotencyKey)
 }
 
 // Payment reads a payment by its paymentKey: GET
-// /v1/payments/{paymentKey} (§3.2). Failed payments are readable too. An
-// unknown key is payment_not_found.
+// /v1/payments/{paymentKey}
+// (https://docs.tosspayments.com/reference#paymentkey로-결제-조회). Failed
+// payments are readable too. An unknown key is payment_not_found.
 func (c *Client) Payment(ctx context.Context, paymentKey string) (*Payment, error) {
-	if err := tossCheckSegment("paymentKey", paymentKey, 200); err != nil {
+	if err := checkSegment("paymentKey", paymentKey, 200); err != nil {
 		return nil, err
 	}
 	return c.do(ctx, "payment", http.MethodGet, "/v1/payments/"+url.PathEscape(paymentKey), nil, "")
 }
 
 // PaymentByOrderID reads the latest payment of an orderId: GET
-// /v1/payments/orders/{orderId} (§3.3). An unknown orderId is
-// payment_not_found.
+// /v1/payments/orders/{orderId}
+// (https://docs.tosspayments.com/reference#orderid로-결제-조회). An
+// unknown orderId is payment_not_found.
 func (c *Client) PaymentByOrderID(ctx context.Context, orderID string) (*Payment, error) {
-	if err := tossCheckSegment("orderId", orderID, 64); err != nil {
+	if err := checkSegment("orderId", orderID, 64); err != nil {
 		return nil, err
 	}
 	return c.do(ctx, "payment by order", http.MethodGet, "/v1/payments/orders/"+url.PathEscape(orderID), nil, "")
 }
 
 // Cancel cancels all or part of a payment: POST
-// /v1/payments/{paymentKey}/cancel (§3.4). Without CancelAmount it
-// cancels the whole remaining balance. The returned payment has the new
-// cancel last in Cancels, and LastTransactionKey is its transactionKey.
+// /v1/payments/{paymentKey}/cancel
+// (https://docs.tosspayments.com/reference#결제-취소). Without
+// CancelAmount it cancels the whole remaining balance. The returned
+// payment has the new cancel last in Cancels, and LastTransactionKey is
+// its transactionKey.
 func (c *Client) Cancel(ctx context.Context, paymentKey string, req CancelRequest, idempotencyKey string) (*Payment, error) {
-	if err := tossCheckSegment("paymentKey", paymentKey, 200); err != nil {
+	if err := checkSegment("paymentKey", paymentKey, 200); err != nil {
 		return nil, err
 	}
 	switch {
 	case strings.TrimSpace(req.CancelReason) == "" || utf8.RuneCountInString(req.CancelReason) > 200:
-		return nil, tossInvalid("cancelReason is required, at most 200 characters")
+		return nil, invalid("cancelReason is required, at most 200 characters")
 	case req.CancelAmount != nil && *req.CancelAmount <= 0:
-		return nil, tossInvalid("cancelAmount must be positive")
+		return nil, invalid("cancelAmount must be positive")
 	}
 	if ra := req.RefundReceiveAccount; ra != nil && (ra.Bank == "" || ra.AccountNumber == "" || ra.HolderName == "") {
-		return nil, tossInvalid("refundReceiveAccount needs bank, accountNumber and holderName")
+		return nil, invalid("refundReceiveAccount needs bank, accountNumber and holderName")
 	}
 	return c.do(ctx, "cancel", http.MethodPost, "/v1/payments/"+url.PathEscape(paymentKey)+"/cancel", req, idempotencyKey)
 }
 
 // IssueVirtualAccount issues a virtual account for an order: POST
-// /v1/virtual-accounts (§3.6). The payment is WAITING_FOR_DEPOSIT, with
-// virtualAccount and the deposit secret set.
+// /v1/virtual-accounts
+// (https://docs.tosspayments.com/reference#가상계좌-발급-요청). The payment
+// is WAITING_FOR_DEPOSIT, with virtualAccount and the deposit secret set.
 func (c *Client) IssueVirtualAccount(ctx context.Context, req VirtualAccountRequest, idempotencyKey string) (*Payment, error) {
 	switch {
 	case req.Amount <= 0:
-		return nil, tossInvalid("amount must be positive")
-	case !tossValidOrderID(req.OrderID):
-		return nil, tossInvalid("orderId must be 6–64 of A-Za-z0-9-_")
+		return nil, invalid("amount must be positive")
+	case !validOrderID(req.OrderID):
+		return nil, invalid("orderId must be 6–64 of A-Za-z0-9-_")
 	case req.OrderName == "" || utf8.RuneCountInString(req.OrderName) > 100:
-		return nil, tossInvalid("orderName is required, at most 100 characters")
+		return nil, invalid("orderName is required, at most 100 characters")
 	case strings.TrimSpace(req.CustomerName) == "" || utf8.RuneCountInString(req.CustomerName) > 100:
-		return nil, tossInvalid("customerName is required, at most 100 characters")
+		return nil, invalid("customerName is required, at most 100 characters")
 	case req.Bank == "":
-		return nil, tossInvalid("bank is required")
+		return nil, invalid("bank is required")
 	case req.ValidHours < 0:
-		return nil, tossInvalid("validHours must be positive")
+		return nil, invalid("validHours must be positive")
 	case req.ValidHours > 0 && !req.DueDate.IsZero():
-		return nil, tossInvalid("give validHours or dueDate, not both")
+		return nil, invalid("give validHours or dueDate, not both")
 	}
 	return c.do(ctx, "issue virtual account", http.MethodPost, "/v1/virtual-accounts", req, idempotencyKey)
 }
 
-func tossInvalid(msg string) *payments.Error {
+// invalid is the client's refusal of a request it will not send.
+func invalid(msg string) *payments.Error {
 	return &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: " + msg}
 }
 
-// tossValidOrderID is the documented orderId rule (§2): 6–64 of
-// A-Za-z0-9-_ (UNCERTAIN whether "=" and "." are also allowed; the safe
-// set is used).
-func tossValidOrderID(id string) bool {
+// validOrderID is Toss's orderId rule: 6–64 of A-Za-z0-9-_
+// (https://docs.tosspayments.com/reference#결제-승인). One error message
+// of Toss's also lists "=" and "."; the library assumes the documented
+// set and never sends those.
+func validOrderID(id string) bool {
 	if len(id) < 6 || len(id) > 64 {
 		return false
 	}
@@ -270,24 +301,24 @@ func tossValidOrderID(id string) bool {
 	return true
 }
 
-// tossCheckSegment refuses path segments that would name another
-// resource: empty, "." or "..", or too long. Anything else is escaped.
-func tossCheckSegment(name, v string, maxLen int) *payments.Error {
+// checkSegment refuses path segments that would name another resource:
+// empty, "." or "..", or too long. Anything else is escaped.
+func checkSegment(name, v string, maxLen int) *payments.Error {
 	if v == "" || v == "." || v == ".." || utf8.RuneCountInString(v) > maxLen {
-		return tossInvalid(fmt.Sprintf("%s is required, at most %d characters", name, maxLen))
+		return invalid(fmt.Sprintf("%s is required, at most %d characters", name, maxLen))
 	}
 	return nil
 }
 
-// tossCheckIdempotencyKey enforces §8: required on our POSTs, at most 300
-// characters; printable ASCII so that it survives as a header value.
-func tossCheckIdempotencyKey(k string) *payments.Error {
-	if k == "" || len(k) > tossMaxIdempotencyKey {
-		return tossInvalid("an Idempotency-Key of 1–300 characters is required")
+// checkIdempotencyKey requires a key on our POSTs, at most 300
+// characters, printable ASCII so that it survives as a header value.
+func checkIdempotencyKey(k string) *payments.Error {
+	if k == "" || len(k) > maxIdempotencyKey {
+		return invalid("an Idempotency-Key of 1–300 characters is required")
 	}
 	for i := 0; i < len(k); i++ {
 		if c := k[i]; c <= ' ' || c >= 0x7f {
-			return tossInvalid("the Idempotency-Key must be printable ASCII without spaces")
+			return invalid("the Idempotency-Key must be printable ASCII without spaces")
 		}
 	}
 	return nil
@@ -297,78 +328,69 @@ func tossCheckIdempotencyKey(k string) *payments.Error {
 func (c *Client) do(ctx context.Context, op, method, path string, body any, idempotencyKey string) (*Payment, error) {
 	var payload []byte
 	if method == http.MethodPost {
-		if err := tossCheckIdempotencyKey(idempotencyKey); err != nil {
+		if err := checkIdempotencyKey(idempotencyKey); err != nil {
 			return nil, err
 		}
-		b, err := tossMarshal(body)
+		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: the request could not be encoded", Err: err}
 		}
 		payload = b
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, tossPaymentsError(ctx, op, err)
+		return nil, toPaymentsError(ctx, op, err)
 	}
 	var out *Payment
-	classify := func(err error) retry.Decision {
+	decide := func(err error) retry.Decision {
 		if ctx.Err() != nil {
 			return retry.Decision{}
 		}
-		return tossClassify(err)
+		return classify(err)
 	}
-	err := retry.Do(ctx, c.policy, classify, func(ctx context.Context, try int) error {
+	err := retry.Do(ctx, c.policy, decide, func(ctx context.Context, try int) error {
+		if try > 1 {
+			payments.CountRetry(ctx)
+		}
 		p, err := c.once(ctx, op, method, path, payload, idempotencyKey, try)
 		if err == nil {
 			out = p
 			return nil
 		}
-		if try < max(c.policy.Attempts, 1) && c.log != nil && classify(err).Retry {
-			c.log.WarnContext(ctx, "toss: retrying", "op", op, "try", try, "error", tossLogReason(err))
+		if try < max(c.policy.Attempts, 1) && c.log != nil && decide(err).Retry {
+			c.log.WarnContext(ctx, "toss: retrying", "operation", op, "try", try, "error", logReason(err))
 		}
 		return err
 	})
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil && tossClassify(err).Retry {
+		if cerr := ctx.Err(); cerr != nil && classify(err).Retry {
 			// The caller gave up while the outcome was still open: report
 			// that (canceled, or a timeout), keeping Toss's code if any.
-			pe := tossPaymentsError(ctx, op, &tossTransportError{err: cerr})
-			var re *tossResponseError
+			pe := toPaymentsError(ctx, op, &transportError{err: cerr})
+			var re *responseError
 			if errors.As(err, &re) {
 				pe.GatewayCode = re.api.Code
 			}
 			pe.Err = errors.Join(err, cerr)
 			return nil, pe
 		}
-		return nil, tossPaymentsError(ctx, op, err)
+		return nil, toPaymentsError(ctx, op, err)
 	}
 	return out, nil
 }
 
-// tossMarshal is json.Marshal, without reflection for a ConfirmRequest.
-func tossMarshal(body any) ([]byte, error) {
-	if r, ok := body.(ConfirmRequest); ok {
-		b := make([]byte, 0, 64+len(r.PaymentKey)+len(r.OrderID))
-		b = httpjson.AppendString(append(b, `{"paymentKey":`...), r.PaymentKey)
-		b = httpjson.AppendString(append(b, `,"orderId":`...), r.OrderID)
-		b = strconv.AppendInt(append(b, `,"amount":`...), r.Amount, 10)
-		return append(b, '}'), nil
-	}
-	return json.Marshal(body)
-}
-
-// tossClassify says which failures are retried (see [Client]).
-func tossClassify(err error) retry.Decision {
-	var te *tossTransportError
+// classify says which failures are retried (see [Client]).
+func classify(err error) retry.Decision {
+	var te *transportError
 	if errors.As(err, &te) {
 		// Including a try cut by HTTPClient.Timeout; the caller's
-		// context is checked by the caller of tossClassify.
+		// context is checked by the caller of classify.
 		return retry.Decision{Retry: true}
 	}
-	var re *tossResponseError
+	var re *responseError
 	if errors.As(err, &re) {
 		a := re.api
-		if tossRetryable(a.Code) || a.Status >= 500 || a.Status == http.StatusTooManyRequests {
-			if re.retryAfter > tossMaxRetryAfter {
+		if retryable(a.Code) || ((a.Status >= 500 || a.Status == http.StatusTooManyRequests) && !refusal(a.Code)) {
+			if re.retryAfter > maxRetryAfter {
 				return retry.Decision{}
 			}
 			return retry.Decision{Retry: true, After: re.retryAfter}
@@ -377,18 +399,18 @@ func tossClassify(err error) retry.Decision {
 	return retry.Decision{}
 }
 
-// tossLogReason describes a failure for a log line: the Toss code, or
-// the kind of transport failure, never a body or a credential.
-func tossLogReason(err error) string {
-	var re *tossResponseError
+// logReason describes a failure for a log line: the Toss code, or the
+// kind of transport failure, never a body or a credential.
+func logReason(err error) string {
+	var re *responseError
 	if errors.As(err, &re) {
 		return fmt.Sprintf("%d %s", re.api.Status, re.api.Code)
 	}
-	var bad *tossBadResponse
+	var bad *badResponse
 	if errors.As(err, &bad) {
 		return fmt.Sprintf("unreadable %d response", bad.status)
 	}
-	if tossIsTimeout(err) {
+	if isTimeout(err) {
 		return "timeout"
 	}
 	return "network error"
@@ -414,84 +436,48 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 	if c.acceptLang != "" {
 		req.Header.Set("Accept-Language", c.acceptLang)
 	}
-	// TossPayments-API-Version is not sent: the version is chosen per
-	// merchant in the developer center, and the header is not documented
-	// officially (§1, UNCERTAIN).
+	// TossPayments-API-Version is not sent: the API version is the one
+	// chosen for the merchant in the developer center
+	// (https://docs.tosspayments.com/reference/versioning).
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.debug(ctx, op, method, try, 0, "", start, err)
-		return nil, &tossTransportError{err: err}
+		return nil, &transportError{err: err}
 	}
 	defer resp.Body.Close()
-	buf := tossBodies.Get().(*[]byte)
-	data, err := tossReadBody(*buf, resp)
-	defer func() {
-		// Nothing decoded from data refers to it (strings are copied).
-		if cap(data) <= tossPooledBody {
-			*buf = data[:0]
-			tossBodies.Put(buf)
-		}
-	}()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
-		return nil, &tossTransportError{err: err}
+		return nil, &transportError{err: err}
 	}
-	if len(data) > tossMaxResponse {
-		err := fmt.Errorf("response body larger than %d bytes", tossMaxResponse)
+	if len(data) > maxResponse {
+		err := fmt.Errorf("response body larger than %d bytes", maxResponse)
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
 		if resp.StatusCode/100 == 2 {
-			return nil, &tossBadResponse{status: resp.StatusCode, err: err}
+			return nil, &badResponse{status: resp.StatusCode, err: err}
 		}
-		return nil, &tossResponseError{api: &APIError{Status: resp.StatusCode}}
+		return nil, &responseError{api: &APIError{Status: resp.StatusCode}}
 	}
 	if resp.StatusCode/100 == 2 {
 		var p Payment
-		// p.UnmarshalJSON rather than json.Unmarshal, which would scan
-		// the body once more before handing all of it over.
-		if err := p.UnmarshalJSON(data); err != nil {
-			var syn *json.SyntaxError
-			if errors.As(err, &syn) {
-				// Malformed JSON, reported bare as json.Unmarshal does.
-				err = syn
-			}
+		if err := json.Unmarshal(data, &p); err != nil {
 			c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
-			return nil, &tossBadResponse{status: resp.StatusCode, err: err}
+			return nil, &badResponse{status: resp.StatusCode, err: err}
 		}
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, nil)
 		return &p, nil
 	}
-	re := &tossResponseError{api: tossDecodeError(resp.StatusCode, data), retryAfter: tossRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	re := &responseError{api: decodeError(resp.StatusCode, data), retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	c.debug(ctx, op, method, try, resp.StatusCode, re.api.Code, start, nil)
 	return nil, re
 }
-
-// tossReadBody reads the body up to tossMaxResponse+1 bytes, as
-// io.ReadAll(io.LimitReader(resp.Body, tossMaxResponse+1)) does, into
-// buf's spare capacity, grown to Content-Length when there is one.
-func tossReadBody(buf []byte, resp *http.Response) ([]byte, error) {
-	b := buf[:0]
-	if cl := resp.ContentLength; cl > 0 && cl <= tossMaxResponse && int(cl) >= cap(b) {
-		b = make([]byte, 0, int(cl)+1) // room to read EOF without growing
-	}
-	if cap(b) == 0 {
-		b = make([]byte, 0, 512)
-	}
-	return httpjson.AppendAll(b, io.LimitReader(resp.Body, tossMaxResponse+1))
-}
-
-// tossBodies recycles response buffers: every decoder of a response
-// copies what it keeps, so a buffer is free again once the response is
-// decoded. Buffers above tossPooledBody are left to the collector.
-var tossBodies = sync.Pool{New: func() any { return new([]byte) }}
-
-const tossPooledBody = 64 << 10
 
 func (c *Client) debug(ctx context.Context, op, method string, try, status int, code string, start time.Time, err error) {
 	if c.log == nil {
 		return
 	}
-	attrs := []any{"op", op, "method", method, "try", try, "duration", time.Since(start)}
+	attrs := []any{"operation", op, "method", method, "try", try, "duration", time.Since(start)}
 	if status != 0 {
 		attrs = append(attrs, "status", status)
 	}
@@ -499,15 +485,16 @@ func (c *Client) debug(ctx context.Context, op, method string, try, status int, 
 		attrs = append(attrs, "code", code)
 	}
 	if err != nil {
-		attrs = append(attrs, "error", tossLogReason(&tossTransportError{err: err}))
+		attrs = append(attrs, "error", logReason(&transportError{err: err}))
 	}
 	c.log.DebugContext(ctx, "toss: request", attrs...)
 }
 
-// tossDecodeError reads an error body {"code", "message"} (§7). A body
-// that is not one (a proxy's HTML page) leaves Code empty, and the
-// mapping falls back to the HTTP status.
-func tossDecodeError(status int, data []byte) *APIError {
+// decodeError reads an error body {"code", "message"}
+// (https://docs.tosspayments.com/reference/error-codes). A body that is
+// not one (a proxy's HTML page) leaves Code empty, and the mapping falls
+// back to the HTTP status.
+func decodeError(status int, data []byte) *APIError {
 	var b struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
@@ -524,8 +511,8 @@ func tossDecodeError(status int, data []byte) *APIError {
 	return &APIError{Status: status, Code: code, Message: redact.String(strings.ToValidUTF8(msg, "�"))}
 }
 
-// tossRetryAfter reads a Retry-After header: seconds or an HTTP date.
-func tossRetryAfter(v string, now time.Time) time.Duration {
+// parseRetryAfter reads a Retry-After header: seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0

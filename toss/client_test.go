@@ -252,6 +252,10 @@ func TestClientRetries(t *testing.T) {
 			wantCode: payments.CodeGatewayUnavailable, wantGWCode: "PROVIDER_ERROR"},
 		{name: "400 REJECT_CARD_COMPANY not retried", replies: []clReply{clError(403, "REJECT_CARD_COMPANY"), ok}, call: confirm, wantCalls: 1,
 			wantCode: payments.CodePaymentDeclined, wantGWCode: "REJECT_CARD_COMPANY"},
+		// The card company or bank failed the payment: a decline with
+		// Toss's message, although the status is 500.
+		{name: "500 FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING not retried", replies: []clReply{clError(500, "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING"), ok},
+			call: confirm, wantCalls: 1, wantCode: payments.CodePaymentDeclined, wantGWCode: "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING"},
 		{name: "400 INVALID_REQUEST not retried", replies: []clReply{clError(400, "INVALID_REQUEST"), ok}, call: confirm, wantCalls: 1,
 			wantCode: payments.CodeInvalidRequest, wantGWCode: "INVALID_REQUEST"},
 		{name: "401 UNAUTHORIZED_KEY not retried", replies: []clReply{clError(401, "UNAUTHORIZED_KEY"), ok}, call: confirm, wantCalls: 1,
@@ -452,9 +456,9 @@ func TestNewClient(t *testing.T) {
 		wantErr bool
 	}{
 		{"api individual test key", ClientConfig{SecretKey: "test_sk_abc"}, false},
-		{"live key", ClientConfig{SecretKey: "live_sk_abc"}, false},
+		{"live key", ClientConfig{SecretKey: "live_sk_abc", Live: true}, false},
 		{"widget keys", ClientConfig{SecretKey: "test_gsk_abc"}, false},
-		{"live widget key", ClientConfig{SecretKey: "live_gsk_abc"}, false},
+		{"live widget key", ClientConfig{SecretKey: "live_gsk_abc", Live: true}, false},
 		{"missing key", ClientConfig{}, true},
 		{"client key", ClientConfig{SecretKey: "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"}, true},
 		{"widget client key", ClientConfig{SecretKey: "live_gck_secretish"}, true},
@@ -559,6 +563,52 @@ func TestClientSecretNeverLeaks(t *testing.T) {
 		}
 		if strings.Contains(text, s) {
 			t.Errorf("a secret leaked:\n%s", text)
+		}
+	}
+}
+
+// Every key prefix against both settings of ClientConfig.Live: a live
+// client takes only live keys, a test client only test keys, and the
+// error names the setting, never the key.
+func TestLiveOrTestKeys(t *testing.T) {
+	for _, tt := range []struct {
+		key      string
+		live, ok bool
+	}{
+		{"test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", false, true},
+		{"test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", true, false},
+		{"test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6", false, true},
+		{"test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6", true, false},
+		{"live_sk_abcdefghijklmnop", true, true},
+		{"live_sk_abcdefghijklmnop", false, false},
+		{"live_gsk_abcdefghijklmnop", true, true},
+		{"live_gsk_abcdefghijklmnop", false, false},
+		{"test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq", false, false},
+		{"live_ck_abcdefghijklmnop", true, false},
+		{"sk_live_abcdefghijklmnop", true, false},
+	} {
+		c, err := NewClient(ClientConfig{SecretKey: payments.Secret(tt.key), Live: tt.live})
+		if (err == nil) != tt.ok {
+			t.Errorf("key %.9s…, Live %v: err %v, want ok %v", tt.key, tt.live, err, tt.ok)
+			continue
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), tt.key[9:]) {
+				t.Errorf("the error shows the key: %v", err)
+			}
+			secretKey := strings.HasPrefix(tt.key, "test_sk_") || strings.HasPrefix(tt.key, "test_gsk_") ||
+				strings.HasPrefix(tt.key, "live_sk_") || strings.HasPrefix(tt.key, "live_gsk_")
+			if secretKey && !strings.Contains(err.Error(), "ClientConfig.Live") {
+				t.Errorf("key %.9s…, Live %v: %v does not name ClientConfig.Live", tt.key, tt.live, err)
+			}
+			continue
+		}
+		if c.Live() != tt.live {
+			t.Errorf("key %.9s…: Live() = %v, want %v", tt.key, c.Live(), tt.live)
+		}
+		g, err := NewGateway(GatewayConfig{Client: c})
+		if err != nil || g.Live() != tt.live {
+			t.Errorf("key %.9s…: gateway Live() = %v (%v), want %v", tt.key, g.Live(), err, tt.live)
 		}
 	}
 }

@@ -12,8 +12,9 @@ import (
 	"github.com/payments-go/payments"
 )
 
-// APIError is an error answer of the Toss API (§7): the HTTP status and
-// the {"code", "message"} body. The library's errors keep it as their
+// APIError is an error answer of the Toss API
+// (https://docs.tosspayments.com/reference/error-codes): the HTTP status
+// and the {"code", "message"} body. The library's errors keep it as their
 // cause, so errors.As(err, &apiErr) finds it. Its text never contains the
 // secret key: the message is Toss's own, passed through redaction.
 type APIError struct {
@@ -35,15 +36,17 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// tossRetry says whether a Toss error code may be retried with the same
-// Idempotency-Key (§7 "safe"; §7.3).
-func tossRetryable(code string) bool {
+// retryable says whether a Toss error code may be retried with the same
+// Idempotency-Key: the codes the error codes page
+// (https://docs.tosspayments.com/reference/error-codes) calls temporary,
+// and the server-side failures after which the key makes a retry safe.
+func retryable(code string) bool {
 	switch code {
-	case "PROVIDER_ERROR", // 400, temporary provider error (§7.1, §7.2)
-		"CARD_PROCESSING_ERROR",         // 400, card company error, "safe" in §7.1
-		"IDEMPOTENT_REQUEST_PROCESSING", // 409, the first request with this key still runs (§7.3)
-		"FORBIDDEN_CONSECUTIVE_REQUEST", // 403, too fast: "safe (later)" (§7.2, §12)
-		"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", "FAILED_INTERNAL_SYSTEM_PROCESSING",
+	case "PROVIDER_ERROR", // 400, temporary provider error
+		"CARD_PROCESSING_ERROR",         // 400, temporary card company error
+		"IDEMPOTENT_REQUEST_PROCESSING", // 409, the first request with this key still runs
+		"FORBIDDEN_CONSECUTIVE_REQUEST", // 403, requests too close together: retry after a pause
+		"FAILED_INTERNAL_SYSTEM_PROCESSING",
 		"UNKNOWN_PAYMENT_ERROR", "FAILED_REFUND_PROCESS", "FAILED_METHOD_HANDLING_CANCEL",
 		"COMMON_ERROR", "FAILED_DB_PROCESSING", "FAILED_METHOD_HANDLING", "UNKNOWN_ERROR":
 		return true
@@ -51,15 +54,27 @@ func tossRetryable(code string) bool {
 	return false
 }
 
-// tossErrorCodes maps every documented Toss error code (§7.1 confirm, §7.2
-// cancel, §7.3 idempotency, §7.4 the rest of the core list) to the
-// library's code. Codes not listed fall to [tossCodeFor]'s default branch:
-// new codes are added without a version bump (§7).
+// refusal reports whether code is a definitive refusal of the payment
+// that Toss answers with a 5xx status, such as
+// FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING: a retry would only repeat it.
+func refusal(code string) bool {
+	return errorCodes[code] == payments.CodePaymentDeclined
+}
+
+// errorCodes maps every documented Toss error code
+// (https://docs.tosspayments.com/reference/error-codes: confirm, cancel,
+// idempotency and the rest of the core API) to the library's code. Codes
+// not listed fall to [codeFor]'s rules: Toss adds codes without a new API
+// version.
 //
 // The principles:
 //   - The customer's card, account or wallet refused, or a limit of the
 //     customer's was reached: payment_declined (402), with the Toss code
 //     kept as GatewayCode. Retrying will not help; a new attempt may.
+//     FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING is one of them, although
+//     Toss answers it with 500: the card company or bank failed the
+//     payment ("결제가 완료되지 않았어요"), and Toss's message, passed on,
+//     says why. It is not retried.
 //   - Our credentials or the merchant's contract are wrong (keys, basic
 //     auth, terminal, sub-mall): gateway_error (502). Nothing the customer
 //     can do.
@@ -71,12 +86,13 @@ func tossRetryable(code string) bool {
 //     invalid_state (409).
 //   - Our request is malformed: invalid_request (400).
 //   - Temporary failures, and anything after which the operation may or
-//     may not have happened ("check" in §7): gateway_unavailable (503),
+//     may not have happened (the codes after which Toss says to check
+//     the payment): gateway_unavailable (503),
 //     which the Service treats as an unknown outcome and settles by
 //     reading the payment again. These are also the codes the client
 //     retries with the same Idempotency-Key.
-var tossErrorCodes = map[string]payments.ErrorCode{
-	// §7.1 confirm.
+var errorCodes = map[string]payments.ErrorCode{
+	// Confirm.
 	"ALREADY_PROCESSED_PAYMENT":                           payments.CodeInvalidState, // the Gateway resolves it by reading the payment
 	"PROVIDER_ERROR":                                      payments.CodeGatewayUnavailable,
 	"EXCEED_MAX_CARD_INSTALLMENT_PLAN":                    payments.CodePaymentDeclined,
@@ -101,7 +117,7 @@ var tossErrorCodes = map[string]payments.ErrorCode{
 	"NOT_REGISTERED_BUSINESS":                             payments.CodeGatewayError,
 	"EXCEED_MAX_ONE_DAY_WITHDRAW_AMOUNT":                  payments.CodePaymentDeclined,
 	"EXCEED_MAX_ONE_TIME_WITHDRAW_AMOUNT":                 payments.CodePaymentDeclined,
-	"CARD_PROCESSING_ERROR":                               payments.CodeGatewayUnavailable, // "safe" to retry (§7.1): temporary
+	"CARD_PROCESSING_ERROR":                               payments.CodeGatewayUnavailable, // temporary: retried
 	"EXCEED_MAX_AMOUNT":                                   payments.CodePaymentDeclined,
 	"INVALID_ACCOUNT_INFO_RE_REGISTER":                    payments.CodePaymentDeclined,
 	"NOT_AVAILABLE_PAYMENT":                               payments.CodePaymentDeclined,    // "later": refused now, a new attempt may work
@@ -120,13 +136,13 @@ var tossErrorCodes = map[string]payments.ErrorCode{
 	"INCORRECT_BASIC_AUTH_FORMAT":                         payments.CodeGatewayError,
 	"FDS_ERROR":                                           payments.CodePaymentDeclined,
 	"NOT_FOUND_PAYMENT":                                   payments.CodePaymentNotFound,
-	"NOT_FOUND_PAYMENT_SESSION":                           payments.CodePaymentNotFound, // the 10-minute confirm window passed (§2 step 6)
-	"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING":           payments.CodeGatewayUnavailable,
+	"NOT_FOUND_PAYMENT_SESSION":                           payments.CodePaymentNotFound, // the 10-minute confirm window passed
+	"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING":           payments.CodePaymentDeclined, // the card company or bank failed the payment; its message says why
 	"FAILED_INTERNAL_SYSTEM_PROCESSING":                   payments.CodeGatewayUnavailable,
 	"UNKNOWN_PAYMENT_ERROR":                               payments.CodeGatewayUnavailable,
 	"NOT_SUPPORTED_MONTHLY_INSTALLMENT_PLAN_BELOW_AMOUNT": payments.CodePaymentDeclined,
 
-	// §7.2 cancel.
+	// Cancel.
 	"ALREADY_CANCELED_PAYMENT":                   payments.CodeInvalidState,
 	"INVALID_REFUND_ACCOUNT_INFO":                payments.CodeInvalidRequest,
 	"EXCEED_CANCEL_AMOUNT_DISCOUNT_AMOUNT":       payments.CodeInvalidRequest,
@@ -153,13 +169,13 @@ var tossErrorCodes = map[string]payments.ErrorCode{
 	"ALREADY_REFUNDING_PAYMENT":                  payments.CodeInvalidState,
 	"INVALID_REFUND_AMOUNT":                      payments.CodeInvalidRequest,
 	"FAILED_CLOSED_ACCOUNT_REFUND":               payments.CodeGatewayUnavailable,
-	"EXCEED_CANCEL_LIMIT":                        payments.CodeRefundExceedsBalance, // 3P only (§7.2)
+	"EXCEED_CANCEL_LIMIT":                        payments.CodeRefundExceedsBalance, // seen in third-party clients only
 
-	// §7.3 idempotency.
+	// Idempotency.
 	"INVALID_IDEMPOTENCY_KEY":       payments.CodeInvalidRequest,
 	"IDEMPOTENT_REQUEST_PROCESSING": payments.CodeGatewayUnavailable, // the first request's outcome is not known yet
 
-	// §7.4 the rest of the core list.
+	// The rest of the core API.
 	"ACCOUNT_OWNER_CHECK_FAILED":                         payments.CodeInvalidRequest,
 	"ALREADY_CLOSE_ACCOUNT":                              payments.CodeInvalidRequest,
 	"ALREADY_COMPLETED_PAYMENT":                          payments.CodeInvalidState,
@@ -235,17 +251,17 @@ var tossErrorCodes = map[string]payments.ErrorCode{
 	"FAILED_HASH_DATA_CREATION":                          payments.CodeGatewayUnavailable,
 	"FAILED_METHOD_HANDLING":                             payments.CodeGatewayUnavailable,
 	"UNKNOWN_ERROR":                                      payments.CodeGatewayUnavailable,
-	"FAILED_CARD_COMPANY_RESPONSE":                       payments.CodeGatewayUnavailable, // §3.5 key-in
+	"FAILED_CARD_COMPANY_RESPONSE":                       payments.CodeGatewayUnavailable, // key-in payments
 }
 
-// tossCodeFor returns the library's code for a Toss error: the table
+// codeFor returns the library's code for a Toss error: the table
 // above, else a rule on the code's shape (REJECT_… and EXCEED_MAX_… are
 // limits and refusals, NOT_FOUND_… missing things, FAILED_… server
 // failures), else the HTTP status: 404 payment_not_found, 409 and 429 and
 // 5xx gateway_unavailable, 401 and 403 gateway_error, other 4xx
 // invalid_request, anything else gateway_error.
-func tossCodeFor(status int, code string) payments.ErrorCode {
-	if c, ok := tossErrorCodes[code]; ok {
+func codeFor(status int, code string) payments.ErrorCode {
+	if c, ok := errorCodes[code]; ok {
 		return c
 	}
 	switch {
@@ -269,53 +285,53 @@ func tossCodeFor(status int, code string) payments.ErrorCode {
 	return payments.CodeGatewayError
 }
 
-// tossResponseError is an error answer as the client received it: the
+// responseError is an error answer as the client received it: the
 // API error and the Retry-After the response carried.
-type tossResponseError struct {
+type responseError struct {
 	api        *APIError
 	retryAfter time.Duration
 }
 
-func (e *tossResponseError) Error() string { return e.api.Error() }
-func (e *tossResponseError) Unwrap() error { return e.api }
+func (e *responseError) Error() string { return e.api.Error() }
+func (e *responseError) Unwrap() error { return e.api }
 
-// tossTransportError is a request that got no usable answer: the
+// transportError is a request that got no usable answer: the
 // connection failed, or the answer could not be read.
-type tossTransportError struct{ err error }
+type transportError struct{ err error }
 
-func (e *tossTransportError) Error() string { return "toss: transport: " + e.err.Error() }
-func (e *tossTransportError) Unwrap() error { return e.err }
+func (e *transportError) Error() string { return "toss: transport: " + e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
 
-// tossBadResponse is a 2xx answer whose body could not be read as
+// badResponse is a 2xx answer whose body could not be read as
 // expected: the operation happened, but we cannot tell its result.
-type tossBadResponse struct {
+type badResponse struct {
 	status int
 	err    error
 }
 
-func (e *tossBadResponse) Error() string {
+func (e *badResponse) Error() string {
 	return fmt.Sprintf("toss: unreadable %d response: %v", e.status, e.err)
 }
-func (e *tossBadResponse) Unwrap() error { return e.err }
+func (e *badResponse) Unwrap() error { return e.err }
 
-// tossPaymentsError converts what a call ended with into the library's
+// toPaymentsError converts what a call ended with into the library's
 // *payments.Error. op names the call in messages ("confirm").
-func tossPaymentsError(ctx context.Context, op string, err error) *payments.Error {
+func toPaymentsError(ctx context.Context, op string, err error) *payments.Error {
 	var pe *payments.Error
 	if errors.As(err, &pe) {
 		return pe
 	}
-	var re *tossResponseError
+	var re *responseError
 	if errors.As(err, &re) {
 		a := re.api
 		msg := a.Message
 		if msg == "" {
 			msg = fmt.Sprintf("toss answered %s with HTTP %d", op, a.Status)
 		}
-		return &payments.Error{Code: tossCodeFor(a.Status, a.Code), Message: msg, GatewayCode: a.Code,
+		return &payments.Error{Code: codeFor(a.Status, a.Code), Message: msg, GatewayCode: a.Code,
 			RetryAfter: re.retryAfter, Err: a}
 	}
-	var bad *tossBadResponse
+	var bad *badResponse
 	if errors.As(err, &bad) {
 		return &payments.Error{Code: payments.CodeGatewayUnavailable,
 			Message: fmt.Sprintf("toss answered %s with a response that could not be read; the outcome is unknown", op), Err: err}
@@ -323,24 +339,24 @@ func tossPaymentsError(ctx context.Context, op string, err error) *payments.Erro
 	// No answer: the context ended, a timeout, or the network failed.
 	switch {
 	case errors.Is(err, context.Canceled) || (ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled)):
-		return &payments.Error{Code: payments.CodeCanceled, Message: fmt.Sprintf("toss %s canceled by the caller", op), Err: tossCtxCause(ctx, err)}
-	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || tossIsTimeout(err):
+		return &payments.Error{Code: payments.CodeCanceled, Message: fmt.Sprintf("toss %s canceled by the caller", op), Err: ctxCause(ctx, err)}
+	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || isTimeout(err):
 		return &payments.Error{Code: payments.CodeGatewayUnavailable, Timeout: true,
-			Message: fmt.Sprintf("toss did not answer %s in time; the outcome is unknown", op), Err: tossCtxCause(ctx, err)}
+			Message: fmt.Sprintf("toss did not answer %s in time; the outcome is unknown", op), Err: ctxCause(ctx, err)}
 	}
 	return &payments.Error{Code: payments.CodeGatewayUnavailable,
 		Message: fmt.Sprintf("toss could not be reached for %s; the outcome is unknown", op), Err: err}
 }
 
-// tossCtxCause keeps both err and ctx's error reachable with errors.Is.
-func tossCtxCause(ctx context.Context, err error) error {
+// ctxCause keeps both err and ctx's error reachable with errors.Is.
+func ctxCause(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return errors.Join(err, cerr)
 	}
 	return err
 }
 
-func tossIsTimeout(err error) bool {
+func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -74,7 +74,7 @@ func TestErrorMapping(t *testing.T) {
 		{409, "IDEMPOTENT_REQUEST_PROCESSING", payments.CodeGatewayUnavailable},
 		{403, "FORBIDDEN_CONSECUTIVE_REQUEST", payments.CodeGatewayUnavailable},
 		{500, "FAILED_INTERNAL_SYSTEM_PROCESSING", payments.CodeGatewayUnavailable},
-		{500, "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", payments.CodeGatewayUnavailable},
+		{500, "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", payments.CodePaymentDeclined}, // a failed payment, not an unknown outcome
 		{500, "UNKNOWN_PAYMENT_ERROR", payments.CodeGatewayUnavailable},
 		{500, "FAILED_REFUND_PROCESS", payments.CodeGatewayUnavailable},
 		{500, "COMMON_ERROR", payments.CodeGatewayUnavailable},
@@ -97,14 +97,16 @@ func TestErrorMapping(t *testing.T) {
 		{302, "", payments.CodeGatewayError},
 	}
 	for _, tc := range tests {
-		if got := tossCodeFor(tc.status, tc.code); got != tc.want {
-			t.Errorf("tossCodeFor(%d, %q) = %q, want %q", tc.status, tc.code, got, tc.want)
+		if got := codeFor(tc.status, tc.code); got != tc.want {
+			t.Errorf("codeFor(%d, %q) = %q, want %q", tc.status, tc.code, got, tc.want)
 		}
 	}
 }
 
-// Every code the fake knows (it holds every code of §7) is in the table,
-// and the table holds no code that neither the fake nor §3 knows (a typo).
+// Every code the fake knows (it holds every code of the error codes page,
+// https://docs.tosspayments.com/reference/error-codes) is in the table,
+// and the table holds no code that the fake does not know (a typo)
+// except the few listed below.
 func TestErrorTableComplete(t *testing.T) {
 	src, err := os.ReadFile("tosstest/errors.go")
 	if err != nil {
@@ -119,31 +121,31 @@ func TestErrorTableComplete(t *testing.T) {
 		t.Fatalf("found only %d codes in the fake", len(fakeCodes))
 	}
 	for _, c := range fakeCodes {
-		if _, ok := tossErrorCodes[c]; !ok {
+		if _, ok := errorCodes[c]; !ok {
 			t.Errorf("Toss code %s is not mapped", c)
 		}
 	}
 	extra := map[string]bool{ // in the reference but not in the fake
-		"NOT_SUPPORTED_MONTHLY_INSTALLMENT_PLAN_BELOW_AMOUNT": true, // §3.2
-		"FAILED_CARD_COMPANY_RESPONSE":                        true, // §3.5
+		"NOT_SUPPORTED_MONTHLY_INSTALLMENT_PLAN_BELOW_AMOUNT": true, // GET /v1/payments/{paymentKey}
+		"FAILED_CARD_COMPANY_RESPONSE":                        true, // key-in payments
 	}
-	for c := range tossErrorCodes {
+	for c := range errorCodes {
 		if _, ok := tosstest.ErrorFor(c); !ok && !extra[c] {
 			t.Errorf("mapped code %s is unknown (typo?)", c)
 		}
 	}
 }
 
-// The retryable codes are exactly those §7 calls safe, and they all end as
+// The retryable codes are temporary failures, and they all end as
 // gateway_unavailable.
 func TestRetryableCodesAreUnavailable(t *testing.T) {
-	for code := range tossErrorCodes {
-		if tossRetryable(code) && tossErrorCodes[code] != payments.CodeGatewayUnavailable {
-			t.Errorf("%s is retried but maps to %s", code, tossErrorCodes[code])
+	for code := range errorCodes {
+		if retryable(code) && errorCodes[code] != payments.CodeGatewayUnavailable {
+			t.Errorf("%s is retried but maps to %s", code, errorCodes[code])
 		}
 	}
 	for _, code := range []string{"REJECT_CARD_COMPANY", "INVALID_REQUEST", "NOT_FOUND_PAYMENT", "ALREADY_PROCESSED_PAYMENT", "NOT_CANCELABLE_AMOUNT"} {
-		if tossRetryable(code) {
+		if retryable(code) {
 			t.Errorf("%s must not be retried", code)
 		}
 	}
@@ -163,24 +165,24 @@ func TestPaymentsError(t *testing.T) {
 		want payments.Error
 		is   error
 	}{
-		{"decline", context.Background(), &tossResponseError{api: api}, payments.Error{Code: payments.CodePaymentDeclined,
+		{"decline", context.Background(), &responseError{api: api}, payments.Error{Code: payments.CodePaymentDeclined,
 			Message: "결제 승인이 거절되었습니다.", GatewayCode: "REJECT_CARD_COMPANY"}, nil},
-		{"retry after", context.Background(), &tossResponseError{api: &APIError{Status: 503}, retryAfter: 7 * time.Second},
+		{"retry after", context.Background(), &responseError{api: &APIError{Status: 503}, retryAfter: 7 * time.Second},
 			payments.Error{Code: payments.CodeGatewayUnavailable, Message: "toss answered confirm with HTTP 503", RetryAfter: 7 * time.Second}, nil},
-		{"network", context.Background(), &tossTransportError{err: netErr}, payments.Error{Code: payments.CodeGatewayUnavailable,
+		{"network", context.Background(), &transportError{err: netErr}, payments.Error{Code: payments.CodeGatewayUnavailable,
 			Message: "toss could not be reached for confirm; the outcome is unknown"}, nil},
-		{"timeout", context.Background(), &tossTransportError{err: &net.DNSError{IsTimeout: true}}, payments.Error{Code: payments.CodeGatewayUnavailable,
+		{"timeout", context.Background(), &transportError{err: &net.DNSError{IsTimeout: true}}, payments.Error{Code: payments.CodeGatewayUnavailable,
 			Timeout: true, Message: "toss did not answer confirm in time; the outcome is unknown"}, nil},
-		{"deadline", expired, &tossTransportError{err: context.DeadlineExceeded}, payments.Error{Code: payments.CodeGatewayUnavailable,
+		{"deadline", expired, &transportError{err: context.DeadlineExceeded}, payments.Error{Code: payments.CodeGatewayUnavailable,
 			Timeout: true, Message: "toss did not answer confirm in time; the outcome is unknown"}, context.DeadlineExceeded},
-		{"canceled", canceled, &tossTransportError{err: netErr}, payments.Error{Code: payments.CodeCanceled,
+		{"canceled", canceled, &transportError{err: netErr}, payments.Error{Code: payments.CodeCanceled,
 			Message: "toss confirm canceled by the caller"}, context.Canceled},
-		{"unreadable", context.Background(), &tossBadResponse{status: 200, err: errors.New("eof")}, payments.Error{Code: payments.CodeGatewayUnavailable,
+		{"unreadable", context.Background(), &badResponse{status: 200, err: errors.New("eof")}, payments.Error{Code: payments.CodeGatewayUnavailable,
 			Message: "toss answered confirm with a response that could not be read; the outcome is unknown"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := tossPaymentsError(tc.ctx, "confirm", tc.err)
+			got := toPaymentsError(tc.ctx, "confirm", tc.err)
 			if diff := cmp.Diff(tc.want, *got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Err" }, cmp.Ignore())); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
@@ -194,16 +196,16 @@ func TestPaymentsError(t *testing.T) {
 	}
 	// The Toss error stays reachable.
 	var got *APIError
-	if !errors.As(tossPaymentsError(context.Background(), "confirm", &tossResponseError{api: api}), &got) || got != api {
+	if !errors.As(toPaymentsError(context.Background(), "confirm", &responseError{api: api}), &got) || got != api {
 		t.Error("errors.As does not find the *APIError")
 	}
-	if !errors.Is(tossPaymentsError(context.Background(), "confirm", &tossResponseError{api: api}), payments.ErrPaymentDeclined) {
+	if !errors.Is(toPaymentsError(context.Background(), "confirm", &responseError{api: api}), payments.ErrPaymentDeclined) {
 		t.Error("errors.Is(err, ErrPaymentDeclined) is false")
 	}
 }
 
 func TestAPIErrorText(t *testing.T) {
-	e := tossDecodeError(401, []byte(`{"code":"UNAUTHORIZED_KEY","message":"인증되지 않은 키: `+gwTestKey+`"}`))
+	e := decodeError(401, []byte(`{"code":"UNAUTHORIZED_KEY","message":"인증되지 않은 키: `+gwTestKey+`"}`))
 	want := &APIError{Status: 401, Code: "UNAUTHORIZED_KEY", Message: "인증되지 않은 키: REDACTED"}
 	if diff := cmp.Diff(want, e); diff != "" {
 		t.Errorf("decoded (-want +got):\n%s", diff)
@@ -212,11 +214,11 @@ func TestAPIErrorText(t *testing.T) {
 		t.Errorf("Error() = %q", s)
 	}
 	for _, body := range []string{`<html>Bad gateway</html>`, `{"code":"not a code <script>","message":1}`, ``} {
-		if e := tossDecodeError(502, []byte(body)); e.Code != "" || e.Status != 502 {
-			t.Errorf("tossDecodeError(%q) = %+v, want no code", body, e)
+		if e := decodeError(502, []byte(body)); e.Code != "" || e.Status != 502 {
+			t.Errorf("decodeError(%q) = %+v, want no code", body, e)
 		}
 	}
-	long := tossDecodeError(400, []byte(`{"code":"X","message":"`+strings.Repeat("가", 600)+`"}`))
+	long := decodeError(400, []byte(`{"code":"X","message":"`+strings.Repeat("가", 600)+`"}`))
 	if n := len([]rune(long.Message)); n != 511 {
 		t.Errorf("long message kept %d characters, want 510 and an ellipsis", n)
 	}
@@ -239,8 +241,8 @@ func TestRetryAfterHeader(t *testing.T) {
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 	}
 	for _, tc := range tests {
-		if got := tossRetryAfter(tc.in, now); got != tc.want {
-			t.Errorf("tossRetryAfter(%q) = %v, want %v", tc.in, got, tc.want)
+		if got := parseRetryAfter(tc.in, now); got != tc.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 }
@@ -252,14 +254,14 @@ func FuzzDecodeError(f *testing.F) {
 	f.Add(502, []byte(`<html></html>`))
 	f.Add(401, []byte(`{"code":"UNAUTHORIZED_KEY","message":"test_sk_abc"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := tossDecodeError(status, body)
+		e := decodeError(status, body)
 		if strings.Trim(e.Code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
 			t.Errorf("code %q kept", e.Code)
 		}
 		if strings.Contains(e.Message, "test_sk_") && strings.Contains(e.Message, "test_sk_a") {
 			t.Errorf("message keeps a key: %q", e.Message)
 		}
-		_ = tossCodeFor(e.Status, e.Code)
+		_ = codeFor(e.Status, e.Code)
 	})
 }
 
@@ -268,7 +270,7 @@ func FuzzRetryAfter(f *testing.F) {
 	f.Add("3")
 	f.Add("Wed, 21 Oct 2015 07:28:00 GMT")
 	f.Fuzz(func(t *testing.T, v string) {
-		if d := tossRetryAfter(v, time.Now()); d < 0 {
+		if d := parseRetryAfter(v, time.Now()); d < 0 {
 			t.Errorf("negative wait %v for %q", d, v)
 		}
 	})

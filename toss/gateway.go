@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/internal/banks"
+	"github.com/payments-go/payments/internal/web"
 )
 
 // GatewayConfig configures a [Gateway].
@@ -17,7 +17,8 @@ type GatewayConfig struct {
 	Client *Client
 }
 
-// Gateway is the Toss [payments.Gateway] and [payments.VirtualAccountIssuer].
+// Gateway is the Toss [payments.Gateway], [payments.VirtualAccountIssuer]
+// and [payments.Canceler].
 // It only translates: the [payments.Service] derives the idempotency keys,
 // checks amounts against orders and records the results.
 //
@@ -28,8 +29,12 @@ type GatewayConfig struct {
 //     paid, ABORTED as declined, anything else stays an error.
 //   - Refund sends a cancel with cancelAmount always explicit, the
 //     refund's id as idempotency key and refundReceiveAccount for
-//     deposited virtual accounts; the refund's reference is the new
-//     cancel's transactionKey.
+//     deposited virtual accounts (a bank or securities-firm account);
+//     the refund's reference is the new cancel's transactionKey. The
+//     refund of a deposited virtual account is pending until its bank
+//     transfer lands (see refundResult); called again with that
+//     reference in GatewayReference, Refund reads the payment and reports
+//     the refund's state without sending anything.
 //   - Lookup reads the payment by paymentKey (Reference) or else by
 //     orderId (GatewayOrderID).
 //   - IssueVirtualAccount issues a KRW virtual account for the order.
@@ -42,6 +47,7 @@ type Gateway struct {
 var (
 	_ payments.Gateway              = (*Gateway)(nil)
 	_ payments.VirtualAccountIssuer = (*Gateway)(nil)
+	_ payments.Canceler             = (*Gateway)(nil)
 )
 
 // NewGateway returns the Toss gateway for cfg.
@@ -55,20 +61,24 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 // Name returns "toss".
 func (g *Gateway) Name() string { return "toss" }
 
+// Live reports whether the gateway takes real money: its client's key is
+// a live key ([ClientConfig.Live]).
+func (g *Gateway) Live() bool { return g.client.liveKey }
+
 // Client returns the gateway's client, for the calls the Gateway
 // interface does not cover.
 func (g *Gateway) Client() *Client { return g.client }
 
-// tossCheckCurrency refuses what Toss cannot take: it charges KRW only
+// checkCurrency refuses what Toss cannot take: it charges KRW only
 // (API.md). "" means KRW.
-func tossCheckCurrency(c payments.Currency) error {
+func checkCurrency(c payments.Currency) error {
 	if c != "" && c != payments.KRW {
-		return tossInvalid(fmt.Sprintf("Toss takes KRW only, not %.10s", c))
+		return invalid(fmt.Sprintf("Toss takes KRW only, not %.10s", c))
 	}
 	return nil
 }
 
-func tossOrderID(gatewayOrderID, orderNumber string) string {
+func orderIDOf(gatewayOrderID, orderNumber string) string {
 	if gatewayOrderID != "" {
 		return gatewayOrderID
 	}
@@ -78,12 +88,12 @@ func tossOrderID(gatewayOrderID, orderNumber string) string {
 // Confirm implements [payments.Gateway].
 func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*payments.Charge, error) {
 	if p == nil || p.Reference == "" {
-		return nil, tossInvalid("a confirm needs the paymentKey")
+		return nil, invalid("a confirm needs the paymentKey")
 	}
-	if err := tossCheckCurrency(p.Currency); err != nil {
+	if err := checkCurrency(p.Currency); err != nil {
 		return nil, err
 	}
-	orderID := tossOrderID(p.GatewayOrderID, p.OrderNumber)
+	orderID := orderIDOf(p.GatewayOrderID, p.OrderNumber)
 	pay, err := g.client.Confirm(ctx, ConfirmRequest{PaymentKey: p.Reference, OrderID: orderID, Amount: int64(p.Amount)}, p.IdempotencyKey)
 	if err != nil {
 		var pe *payments.Error
@@ -92,17 +102,18 @@ func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*paym
 		}
 		return nil, err
 	}
-	if err := tossSameRequest(pay, p.Reference, orderID, int64(p.Amount)); err != nil {
+	if err := sameRequest(pay, p.Reference, orderID, int64(p.Amount)); err != nil {
 		return nil, err
 	}
 	return pay.Charge(), nil
 }
 
-// tossSameRequest checks that an answer is about the request we sent.
-// Toss's idempotency identity leaves out the body (§8): a key reused for
-// another payment replays the first payment's answer, which must not be
-// taken for this one's.
-func tossSameRequest(pay *Payment, paymentKey, orderID string, amount int64) error {
+// sameRequest checks that an answer is about the request we sent.
+// Toss's idempotency identity leaves out the body
+// (https://docs.tosspayments.com/reference/using-api/idempotency-key): a
+// key reused for another payment replays the first payment's answer,
+// which must not be taken for this one's.
+func sameRequest(pay *Payment, paymentKey, orderID string, amount int64) error {
 	if (paymentKey != "" && pay.PaymentKey != paymentKey) || pay.OrderID != orderID || pay.TotalAmount != amount {
 		return &payments.Error{Code: payments.CodeIdempotencyKeyReused,
 			Message: "toss answered about another payment: the idempotency key was used for a different request"}
@@ -110,8 +121,8 @@ func tossSameRequest(pay *Payment, paymentKey, orderID string, amount int64) err
 	return nil
 }
 
-// resolveProcessed settles ALREADY_PROCESSED_PAYMENT by reading the
-// payment (§3.1: "check, often means success").
+// resolveProcessed settles ALREADY_PROCESSED_PAYMENT, which usually means
+// an earlier confirm went through, by reading the payment.
 func (g *Gateway) resolveProcessed(ctx context.Context, p *payments.ConfirmParams, orderID string, cause *payments.Error) (*payments.Charge, error) {
 	cur, err := g.client.Payment(ctx, p.Reference)
 	if err != nil {
@@ -142,12 +153,12 @@ func (g *Gateway) resolveProcessed(ctx context.Context, p *payments.ConfirmParam
 // Refund implements [payments.Gateway].
 func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*payments.RefundResult, error) {
 	if p == nil || p.Reference == "" {
-		return nil, tossInvalid("a refund needs the paymentKey")
+		return nil, invalid("a refund needs the paymentKey")
 	}
 	if p.Amount <= 0 {
-		return nil, tossInvalid("the refund amount must be positive")
+		return nil, invalid("the refund amount must be positive")
 	}
-	if err := tossCheckCurrency(p.Currency); err != nil {
+	if err := checkCurrency(p.Currency); err != nil {
 		return nil, err
 	}
 	reason := strings.TrimSpace(p.Reason)
@@ -155,11 +166,18 @@ func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*paymen
 		reason = "refund requested by the merchant"
 	}
 	amount := int64(p.Amount)
-	req := CancelRequest{CancelReason: tossTruncate(reason, 200), CancelAmount: &amount}
+	if p.GatewayReference != "" {
+		// Toss accepted this cancel before: read how it stands rather than
+		// send it again. Toss would replay its first answer under the same
+		// Idempotency-Key for 15 days, and run the cancel a second time
+		// after that.
+		return g.refundState(ctx, p.Reference, p.GatewayReference, amount)
+	}
+	req := CancelRequest{CancelReason: web.Clip(reason, 200), CancelAmount: &amount}
 	if ra := p.ReceiveAccount; ra != nil {
-		code, ok := banks.Normalize(ra.Bank)
+		code, ok := refundBank(ra.Bank)
 		if !ok {
-			return nil, tossInvalid(fmt.Sprintf("unknown bank %q for the refund account", tossTruncate(ra.Bank, 20)))
+			return nil, invalid(fmt.Sprintf("unknown bank or securities firm %q for the refund account", web.Clip(ra.Bank, 20)))
 		}
 		number := strings.NewReplacer("-", "", " ", "").Replace(ra.AccountNumber)
 		req.RefundReceiveAccount = &RefundReceiveAccount{Bank: code, AccountNumber: number, HolderName: strings.TrimSpace(ra.HolderName)}
@@ -173,7 +191,7 @@ func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*paymen
 		return nil, err
 	}
 	if pay.PaymentKey != p.Reference {
-		return nil, tossSameRequest(pay, p.Reference, "", 0)
+		return nil, sameRequest(pay, p.Reference, "", 0)
 	}
 	var c *Cancel
 	for i := range pay.Cancels {
@@ -191,35 +209,96 @@ func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*paymen
 		return nil, &payments.Error{Code: payments.CodeIdempotencyKeyReused,
 			Message: "toss answered about another cancel: the idempotency key was used for a different request"}
 	}
+	return refundResult(pay, c), nil
+}
+
+// refundState reads the cancel with transactionKey txKey of the payment
+// paymentKey from Toss and reports the refund's state.
+func (g *Gateway) refundState(ctx context.Context, paymentKey, txKey string, amount int64) (*payments.RefundResult, error) {
+	pay, err := g.client.Payment(ctx, paymentKey)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pay.Cancels {
+		if c := &pay.Cancels[i]; c.TransactionKey == txKey {
+			if c.CancelAmount != amount {
+				return nil, &payments.Error{Code: payments.CodeInvalidState,
+					Message: "toss lists the refund's cancel with another amount"}
+			}
+			return refundResult(pay, c), nil
+		}
+	}
+	return nil, &payments.Error{Code: payments.CodeGatewayUnavailable,
+		Message: "toss does not list the refund's cancel; its state is unknown"}
+}
+
+// refundResult is the state of the refund that cancel c of pay made.
+//
+// A cancel is done when Toss answers it (cancelStatus DONE), except the
+// asynchronous cancels of foreign easy pay, IN_PROGRESS until DONE or
+// ABORTED. The refund of a deposited virtual account is a bank transfer
+// that lands about two business days later: it is pending while
+// virtualAccount.refundStatus is PENDING (or not set yet), succeeded once
+// it is COMPLETED, failed when it is FAILED
+// (https://docs.tosspayments.com/guides/payment/virtual-account;
+// https://docs.tosspayments.com/reference#payment-객체). No webhook
+// reports that change: the Service's reconciliation reads it again.
+//
+// refundStatus belongs to the payment, not to one cancel, and the docs do
+// not say which refunds PARTIAL_FAILED concerns when several are under
+// way. The library assumes the latest cancel's transfer failed and the
+// earlier ones landed (tosstest.Server.SettleRefund with RefundPartialFailed
+// produces that reading; RefundFailed covers every transfer failing).
+func refundResult(pay *Payment, c *Cancel) *payments.RefundResult {
 	res := &payments.RefundResult{Reference: c.TransactionKey, Status: payments.RefundSucceeded}
 	switch c.CancelStatus {
 	case "IN_PROGRESS":
-		// Asynchronous cancels (foreign easy pay, §5) finish later.
+		// Asynchronous cancels (foreign easy pay) finish later, reported by
+		// a CANCEL_STATUS_CHANGED webhook.
 		res.Status = payments.RefundPending
+		return res
 	case "ABORTED":
 		res.Status = payments.RefundFailed
 		res.Failure = &payments.Failure{Code: "CANCEL_ABORTED", Message: "toss aborted the cancel"}
+		return res
 	}
-	// A deposited virtual account is paid back by bank transfer about two
-	// business days later (virtualAccount.refundStatus PENDING →
-	// COMPLETED, §11). The cancel itself is done, so the refund is
-	// reported as succeeded: reporting it pending would make the
-	// Service resend the same idempotency key, which replays the same
-	// PENDING answer forever.
-	return res, nil
+	va := pay.VirtualAccount
+	if va == nil {
+		return res
+	}
+	latest := len(pay.Cancels) > 0 && pay.Cancels[len(pay.Cancels)-1].TransactionKey == c.TransactionKey
+	switch va.RefundStatus {
+	case "COMPLETED":
+	case "FAILED":
+		res.Status = payments.RefundFailed
+		res.Failure = &payments.Failure{Code: "REFUND_TRANSFER_FAILED",
+			Message: "the bank transfer of the refund failed (virtualAccount.refundStatus FAILED)"}
+	case "PARTIAL_FAILED":
+		if latest {
+			res.Status = payments.RefundFailed
+			res.Failure = &payments.Failure{Code: "REFUND_TRANSFER_FAILED",
+				Message: "the bank transfer of the refund failed (virtualAccount.refundStatus PARTIAL_FAILED)"}
+		}
+	default: // PENDING, or NONE before Toss set it
+		res.Status = payments.RefundPending
+	}
+	return res
 }
 
-// explainMissingAccount turns Toss's bare INVALID_REQUEST for a cancel
-// without refundReceiveAccount into a clear error when the payment is a
-// deposited virtual account, which needs one (§3.4, §11; the code Toss
-// uses is UNCERTAIN). Otherwise it returns err as it is.
+// explainMissingAccount turns Toss's refusal of a cancel without
+// refundReceiveAccount into a clear error when the payment is a deposited
+// virtual account, which needs one
+// (https://docs.tosspayments.com/reference#결제-취소). The public docs do
+// not name the code of that refusal; the library assumes any
+// invalid_request code with a Toss code and reads the payment to tell.
+// Otherwise it returns err as it is.
 func (g *Gateway) explainMissingAccount(ctx context.Context, paymentKey string, err error) error {
 	cur, lerr := g.client.Payment(ctx, paymentKey)
 	if lerr != nil || cur.VirtualAccount == nil {
 		return err
 	}
 	switch cur.Status {
-	case tossStatusDone, tossStatusPartialCanceled:
+	case statusDone, statusPartialCanceled:
 	default:
 		return err
 	}
@@ -235,17 +314,17 @@ func (g *Gateway) explainMissingAccount(ctx context.Context, paymentKey string, 
 // Lookup implements [payments.Gateway].
 func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*payments.Charge, error) {
 	if p == nil {
-		return nil, tossInvalid("nothing to look up")
+		return nil, invalid("nothing to look up")
 	}
 	var pay *Payment
 	var err error
-	switch orderID := tossOrderID(p.GatewayOrderID, p.OrderNumber); {
+	switch orderID := orderIDOf(p.GatewayOrderID, p.OrderNumber); {
 	case p.Reference != "":
 		pay, err = g.client.Payment(ctx, p.Reference)
 	case orderID != "":
 		pay, err = g.client.PaymentByOrderID(ctx, orderID)
 	default:
-		return nil, tossInvalid("a lookup needs the paymentKey or the orderId")
+		return nil, invalid("a lookup needs the paymentKey or the orderId")
 	}
 	if err != nil {
 		return nil, err
@@ -258,7 +337,7 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 	return pay.Charge(), nil
 }
 
-// Cancel implements [payments.Canceler] for virtual accounts (§5): a
+// Cancel implements [payments.Canceler] for virtual accounts: a
 // payment WAITING_FOR_DEPOSIT is canceled in full (POST
 // /v1/payments/{paymentKey}/cancel without cancelAmount, with the reason
 // and p.IdempotencyKey), so that its account takes no deposit; the
@@ -267,7 +346,7 @@ func (g *Gateway) Lookup(ctx context.Context, p *payments.LookupParams) (*paymen
 // payment, and one already ended, is reported as it is.
 func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*payments.Charge, error) {
 	if p == nil {
-		return nil, tossInvalid("nothing to cancel")
+		return nil, invalid("nothing to cancel")
 	}
 	ch, err := g.Lookup(ctx, &payments.LookupParams{OrderNumber: p.OrderNumber, GatewayOrderID: p.GatewayOrderID, Reference: p.Reference})
 	if err != nil {
@@ -280,7 +359,7 @@ func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*paymen
 	if reason == "" {
 		reason = "canceled by the merchant before the deposit"
 	}
-	pay, err := g.client.Cancel(ctx, ch.Reference, CancelRequest{CancelReason: tossTruncate(reason, 200)}, p.IdempotencyKey)
+	pay, err := g.client.Cancel(ctx, ch.Reference, CancelRequest{CancelReason: web.Clip(reason, 200)}, p.IdempotencyKey)
 	if err != nil {
 		return nil, err
 	}
@@ -295,15 +374,15 @@ func (g *Gateway) Cancel(ctx context.Context, p *payments.CancelParams) (*paymen
 // deposit secret.
 func (g *Gateway) IssueVirtualAccount(ctx context.Context, p *payments.VirtualAccountParams) (*payments.Charge, error) {
 	if p == nil {
-		return nil, tossInvalid("nothing to issue")
+		return nil, invalid("nothing to issue")
 	}
 	o := p.Order
 	if o.Currency != payments.KRW {
-		return nil, tossInvalid(fmt.Sprintf("Toss issues virtual accounts in KRW only, not %.10q", o.Currency))
+		return nil, invalid(fmt.Sprintf("Toss issues virtual accounts in KRW only, not %.10q", o.Currency))
 	}
 	bank, ok := banks.Normalize(p.Bank)
 	if !ok {
-		return nil, tossInvalid(fmt.Sprintf("unknown bank %q", tossTruncate(p.Bank, 20)))
+		return nil, invalid(fmt.Sprintf("unknown bank %q", web.Clip(p.Bank, 20)))
 	}
 	name := p.CustomerName
 	if name == "" {
@@ -315,8 +394,8 @@ func (g *Gateway) IssueVirtualAccount(ctx context.Context, p *payments.VirtualAc
 	}
 	req := VirtualAccountRequest{
 		Amount:        int64(o.Amount),
-		OrderID:       tossOrderID(p.GatewayOrderID, o.Number),
-		OrderName:     tossTruncate(o.Name, 100),
+		OrderID:       orderIDOf(p.GatewayOrderID, o.Number),
+		OrderName:     web.Clip(o.Name, 100),
 		CustomerName:  name,
 		Bank:          bank,
 		ValidHours:    p.ValidHours,
@@ -324,23 +403,13 @@ func (g *Gateway) IssueVirtualAccount(ctx context.Context, p *payments.VirtualAc
 		CustomerEmail: email,
 		CashReceipt:   p.CashReceipt,
 	}
-	if phone := strings.NewReplacer("-", "", " ", "").Replace(o.Customer.Phone); len(phone) >= 8 && len(phone) <= 15 && strings.Trim(phone, "0123456789") == "" {
-		req.CustomerMobilePhone = phone
-	}
+	req.CustomerMobilePhone = mobilePhone(o.Customer.Phone)
 	pay, err := g.client.IssueVirtualAccount(ctx, req, p.IdempotencyKey)
 	if err != nil {
 		return nil, err
 	}
-	if err := tossSameRequest(pay, "", req.OrderID, req.Amount); err != nil {
+	if err := sameRequest(pay, "", req.OrderID, req.Amount); err != nil {
 		return nil, err
 	}
 	return pay.Charge(), nil
-}
-
-// tossTruncate cuts s to n characters.
-func tossTruncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

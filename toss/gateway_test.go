@@ -13,7 +13,8 @@ import (
 	"github.com/payments-go/payments/toss/tosstest"
 )
 
-// gwTestKey is the public test key of Toss's docs (§1).
+// gwTestKey is the public test key of Toss's docs
+// (https://docs.tosspayments.com/reference/using-api/api-keys).
 const gwTestKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"
 
 // gwFake starts a tosstest server and a client and gateway pointed at it.
@@ -56,19 +57,34 @@ func TestGatewayConformance(t *testing.T) {
 			return key
 		},
 		Secrets: []string{gwTestKey, base64.StdEncoding.EncodeToString([]byte(gwTestKey + ":"))},
+		Deposit: func(t *testing.T, ch *payments.Charge) {
+			if err := s.Deposit(t.Context(), ch.Reference); err != nil {
+				t.Fatal(err)
+			}
+		},
+		RefundAccount: &payments.BankAccount{Bank: "88", AccountNumber: "110123456789", HolderName: "김토스"},
 	})
 }
 
-// The zero-balance status is UNCERTAIN (§5): the suite must pass with
-// either answer.
-func TestGatewayConformancePartialCanceledAtZero(t *testing.T) {
-	s, _, g := gwFake(t, tosstest.Config{ZeroBalanceStatus: tosstest.StatusPartialCanceled})
+// The public docs show a full refund both as CANCELED and as
+// PARTIAL_CANCELED: the suite must pass with either answer (the default
+// fake answers PARTIAL_CANCELED once a payment was partially canceled;
+// this one always CANCELED). Its refunds of deposits go to a securities
+// account, which Toss takes.
+func TestGatewayConformanceCanceledAtZero(t *testing.T) {
+	s, _, g := gwFake(t, tosstest.Config{ZeroBalanceStatus: tosstest.StatusCanceled})
 	paymentstest.RunGatewayTests(t, paymentstest.GatewayHarness{
 		Gateway: g,
 		Authorize: func(t *testing.T, o payments.Order, id string) string {
 			return gwAuthorize(t, s, id, o.Amount, "TOSSPAY")
 		},
 		Secrets: []string{gwTestKey},
+		Deposit: func(t *testing.T, ch *payments.Charge) {
+			if err := s.Deposit(t.Context(), ch.Reference); err != nil {
+				t.Fatal(err)
+			}
+		},
+		RefundAccount: &payments.BankAccount{Bank: "S6", AccountNumber: "110123456789", HolderName: "김토스"},
 	})
 }
 
@@ -158,7 +174,8 @@ func TestGatewayConfirmAlreadyProcessed(t *testing.T) {
 }
 
 // A key reused for another payment replays the first payment's answer
-// (§8); the gateway must not take it for the second payment.
+// (the body is not part of the key's identity); the gateway must not
+// take it for the second payment.
 func TestGatewayConfirmReplayOfAnotherPayment(t *testing.T) {
 	s, _, g := gwFake(t, tosstest.Config{})
 	k1 := gwAuthorize(t, s, "ORD-RE-1", 1000, "CARD")
@@ -246,12 +263,27 @@ func TestGatewayVirtualAccount(t *testing.T) {
 	if err != nil {
 		t.Fatalf("refund with an account: %v", err)
 	}
-	if res.Status != payments.RefundSucceeded || res.Reference == "" {
-		t.Errorf("refund = %+v", res)
+	// The money goes back by bank transfer later: pending until
+	// virtualAccount.refundStatus is COMPLETED.
+	if res.Status != payments.RefundPending || res.Reference == "" {
+		t.Errorf("refund = %+v, want pending with the cancel's key", res)
 	}
 	after, _ := s.Payment(ch.Reference)
 	if c := after.Cancels; len(c) != 1 || c[0].TransactionKey != res.Reference {
 		t.Errorf("fake cancels = %+v, want one with key %s", c, res.Reference)
+	}
+	again := &payments.RefundParams{IdempotencyKey: "rf-va-2", GatewayOrderID: "ORD-VA-1", Reference: ch.Reference,
+		Amount: 58990, Currency: payments.KRW, Reason: "반품", GatewayReference: res.Reference,
+		ReceiveAccount: &payments.BankAccount{Bank: "신한", AccountNumber: "110-123-456789", HolderName: "박토스"}}
+	if res, err := g.Refund(t.Context(), again); err != nil || res.Status != payments.RefundPending {
+		t.Errorf("read back before the transfer: %+v, %v; want pending", res, err)
+	}
+	s.Advance(48 * time.Hour)
+	if res, err := g.Refund(t.Context(), again); err != nil || res.Status != payments.RefundSucceeded || res.Reference != after.Cancels[0].TransactionKey {
+		t.Errorf("read back after the transfer: %+v, %v; want succeeded", res, err)
+	}
+	if n := s.Executions(tosstest.OpCancel, ch.Reference); n != 2 {
+		t.Errorf("cancels executed = %d, want 2 (the refused one and the refund; reading back sends none)", n)
 	}
 	got, err = g.Lookup(t.Context(), &payments.LookupParams{Reference: ch.Reference})
 	if err != nil || got.Status != payments.StatusRefunded || got.RefundedAmount != 58990 {

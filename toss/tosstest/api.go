@@ -16,7 +16,7 @@ import (
 // Op names an API operation in the [Call] log.
 type Op string
 
-// The API operations the fake serves (§3).
+// The API operations the fake serves (https://docs.tosspayments.com/reference).
 const (
 	OpConfirm             Op = "confirm"             // POST /v1/payments/confirm
 	OpGetPayment          Op = "getPayment"          // GET /v1/payments/{paymentKey}
@@ -44,7 +44,7 @@ type Call struct {
 	// answered from the idempotency store, by fault injection, by a test code
 	// or by an authentication error.
 	Executed bool
-	// Replayed reports an answer from the idempotency store (§8).
+	// Replayed reports an answer from the idempotency store.
 	Replayed bool
 	// Injected reports an answer forced by [Server.FailNext] or by the
 	// TossPayments-Test-Code header.
@@ -80,7 +80,7 @@ func (s *Server) Executions(op Op, id string) int {
 }
 
 // FailNext makes the next n /v1 requests answer with code's HTTP status and
-// body (§7) without doing anything: no state changes and nothing stored under
+// body without doing anything: no state changes and nothing stored under
 // their Idempotency-Key, as if a proxy in front of Toss failed. It panics if
 // code is unknown (see [ErrorFor]). n <= 0 turns it off.
 func (s *Server) FailNext(n int, code string) {
@@ -142,7 +142,8 @@ type apiCtx struct {
 
 type apiFunc func(*apiCtx) result
 
-// idemID is the identity of a request for idempotency (§8): the body is
+// idemID is the identity of a request for idempotency
+// (https://docs.tosspayments.com/reference/using-api/idempotency-key): the body is
 // deliberately not part of it.
 type idemID struct{ key, apiKey, path, method string }
 
@@ -152,12 +153,12 @@ type idemEntry struct {
 	res     result
 }
 
-// idempotencyRetention is how long Toss keeps a key (§8).
+// idempotencyRetention is how long Toss keeps a key: 15 days.
 const idempotencyRetention = 15 * 24 * time.Hour
 
 // api wraps an operation with what every /v1 request goes through, in this
-// order: DropNext, FailNext, Basic auth (§1), TossPayments-Test-Code (§1),
-// Idempotency-Key (§8), Delay, the operation, DropAfterProcessing.
+// order: DropNext, FailNext, Basic auth, TossPayments-Test-Code,
+// Idempotency-Key, Delay, the operation, DropAfterProcessing.
 func (s *Server) api(op Op, h apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		call := Call{
@@ -339,7 +340,9 @@ func abort(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// authenticate checks the Basic credentials (§1) and returns the secret key.
+// authenticate checks the Basic credentials
+// (https://docs.tosspayments.com/reference/using-api/authorization) and
+// returns the secret key.
 func (s *Server) authenticate(r *http.Request) (string, *Error) {
 	h := r.Header.Get("Authorization")
 	scheme, cred, _ := strings.Cut(h, " ")
@@ -376,7 +379,7 @@ func (s *Server) acceptsKey(key string) bool {
 	return false
 }
 
-// readJSONBody reads a POST body, which must be declared as JSON (§1).
+// readJSONBody reads a POST body, which must be declared as JSON.
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -461,14 +464,18 @@ func (f fields) integer(name string) (v int64, present bool, e *Error) {
 	return int64(fl), true, nil
 }
 
-// validOrderID is the documented orderId rule (§2): 6–64 of A-Za-z0-9-_.
-func validOrderID(id string) bool {
+// validOrderID is the orderId rule of the v2 SDK's definitions
+// (@tosspayments/tosspayments-sdk 2.8.1, PaymentRequest.orderId): 6–64 of
+// A-Za-z0-9 and - _ =. With strict, "=" is refused too, as some pages of
+// the server API give the rule (Config.StrictOrderIDs).
+func validOrderID(id string, strict bool) bool {
 	if len(id) < 6 || len(id) > 64 {
 		return false
 	}
 	for _, c := range []byte(id) {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '=' && !strict:
 		default:
 			return false
 		}
@@ -489,7 +496,9 @@ const (
 	alnum    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	lowernum = "abcdefghijklmnopqrstuvwxyz0123456789"
 	upperHex = "0123456789ABCDEF"
-	digits   = "0123456789"
+	// crockford is the lowercase base-32 alphabet of ULIDs.
+	crockford = "0123456789abcdefghjkmnpqrstvwxyz"
+	digits    = "0123456789"
 )
 
 // randText returns n characters drawn from alphabet with crypto/rand.
@@ -502,18 +511,35 @@ func randText(alphabet string, n int) string {
 	return string(b)
 }
 
-// newPaymentKey has the newer observed shape (§4): a prefix, the KST time and
+// newPaymentKey has the newer observed shape: a prefix, the KST time and
 // five random characters, e.g. tviva20240213121757MvuS8.
 func newPaymentKey(t time.Time) string {
 	return "tviva" + t.Format("20060102150405") + randText(alnum, 5)
 }
 
-// newTransactionKey is 32 uppercase hex digits (§4).
-func newTransactionKey() string { return randText(upperHex, 32) }
+// newTransactionKey has the shape of the transaction keys Toss answers
+// since 2025: "txrd_" and 27 lowercase base-32 characters, such as
+// txrd_a01kaj00e2mrrpmscg7w050d8g7 (observed in posted confirm answers,
+// https://techchat.tosspayments.com/m/1441239103671767130).
+func newTransactionKey() string { return "txrd_a01" + randText(crockford, 24) }
 
-// newSecret is ps_ and 28 alphanumerics (§3.6).
+// newVirtualAccountTransactionKey is 32 uppercase hex digits, the shape
+// of the keys of a virtual account's issue and deposit (observed:
+// https://techchat.tosspayments.com/m/1444558775297249371, and the
+// DEPOSIT_CALLBACK example of
+// https://docs.tosspayments.com/reference/using-api/webhook-events).
+func newVirtualAccountTransactionKey() string { return randText(upperHex, 32) }
+
+// newSecret is ps_ and 28 alphanumerics, as Toss's deposit secrets are.
 func newSecret() string { return "ps_" + randText(alnum, 28) }
 
-func receiptURL(txKey string) string {
-	return "https://dashboard.tosspayments.com/receipt/redirection?transactionId=" + txKey + "&ref=PX"
+// receiptURL is a payment's receipt.url; observed answers name the
+// payment's paymentKey as transactionId, under payment-detail/bank-transfer
+// for virtual accounts
+// (https://techchat.tosspayments.com/m/1444558775297249371).
+func receiptURL(paymentKey string, virtualAccount bool) string {
+	if virtualAccount {
+		return "https://dashboard.tosspayments.com/receipt/payment-detail/bank-transfer?transactionId=" + paymentKey + "&ref=PX"
+	}
+	return "https://dashboard.tosspayments.com/receipt/redirection?transactionId=" + paymentKey + "&ref=PX"
 }

@@ -2,16 +2,17 @@ package tosstest
 
 import "strings"
 
-// bank is one row of the reference §10 table.
+// bank is one row of Toss's bank code table
+// (https://docs.tosspayments.com/codes/org-codes#은행-코드).
 type bank struct {
 	code    string   // two-character Toss code, used in responses
 	korean  string   // Korean short name
 	english string   // English request name
 	aliases []string // other Korean spellings seen on the codes page
-	issues  bool     // can issue virtual accounts (§3.6)
+	issues  bool     // can issue virtual accounts
 }
 
-// banks returns the §10 bank table. It is a function, not a package
+// banks returns the bank table. It is a function, not a package
 // variable, so that the package holds no global state.
 func banks() []bank {
 	return []bank{
@@ -45,7 +46,7 @@ func banks() []bank {
 }
 
 // lookupBank resolves a request's bank value, given as the Toss code, the
-// Korean name or the English name (§3.6, §10).
+// Korean name or the English name.
 func lookupBank(v string) (bank, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -62,4 +63,29 @@ func lookupBank(v string) (bank, bool) {
 		}
 	}
 	return bank{}, false
+}
+
+// securitiesFirms are the securities-firm codes of Toss's code table
+// (https://docs.tosspayments.com/codes/org-codes), with the firms' Korean
+// names. Refund accounts (refundReceiveAccount.bank) may be at one of
+// them; virtual accounts cannot be issued there.
+func securitiesFirms() map[string]string {
+	return map[string]string{
+		"S0": "유안타증권", "S2": "신한금융투자", "S3": "삼성증권", "S4": "KB증권", "S5": "미래에셋증권",
+		"S6": "한국투자증권", "S8": "교보증권", "S9": "하이투자증권", "SA": "현대차증권", "SB": "키움증권",
+		"SD": "SK증권", "SE": "대신증권", "SG": "한화투자증권", "SH": "하나금융투자", "SI": "DB금융투자",
+		"SJ": "유진투자증권", "SK": "메리츠증권", "SL": "NH투자증권", "SM": "부국증권", "SN": "신영증권",
+		"SO": "LIG투자", "SP": "KTB투자증권", "SQ": "카카오페이증권", "SR": "펀드온라인코리아", "ST": "토스증권",
+	}
+}
+
+// isSecuritiesFirm reports whether v is a securities-firm code or name.
+func isSecuritiesFirm(v string) bool {
+	v = strings.TrimSpace(v)
+	for code, name := range securitiesFirms() {
+		if v == code || v == name {
+			return true
+		}
+	}
+	return false
 }

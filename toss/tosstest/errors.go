@@ -24,7 +24,8 @@ func (e *Error) Error() string {
 }
 
 // ErrorFor returns the error the real API answers with for code: its HTTP
-// status (reference §7) and Korean message. ok is false for a code the fake
+// status (https://docs.tosspayments.com/reference/error-codes) and Korean
+// message. ok is false for a code the fake
 // does not know; [Server.FailNext] and the TossPayments-Test-Code header accept
 // exactly the codes for which ok is true.
 func ErrorFor(code string) (e *Error, ok bool) {
@@ -58,12 +59,13 @@ const (
 	failureExpiredText = "결제가 만료되었습니다. 다시 시도해주세요."
 )
 
-// lookupError holds the HTTP status and Korean message of every code in the
-// reference §7 (confirm, cancel, idempotency and the full core list). The
-// messages are those of the official error-code page.
+// lookupError holds the HTTP status and Korean message of every code of
+// https://docs.tosspayments.com/reference/error-codes (confirm, cancel,
+// idempotency and the full core list). The messages are those of that
+// page.
 func lookupError(code string) (int, string) {
 	switch code {
-	// 400, confirm table (§7.1).
+	// 400, confirm table.
 	case "ALREADY_PROCESSED_PAYMENT":
 		return 400, "이미 처리된 결제 입니다."
 	case "PROVIDER_ERROR":
@@ -125,7 +127,7 @@ func lookupError(code string) (int, string) {
 	case "EXCEED_MAX_MONTHLY_PAYMENT_AMOUNT":
 		return 400, "당월 결제 가능금액인 1,000,000원을 초과 하셨습니다."
 
-	// 400, cancel table (§7.2).
+	// 400, cancel table.
 	case "ALREADY_CANCELED_PAYMENT":
 		return 400, "이미 취소된 결제 입니다."
 	case "INVALID_REFUND_ACCOUNT_INFO":
@@ -151,13 +153,13 @@ func lookupError(code string) (int, string) {
 	case "EXCEED_CANCEL_LIMIT":
 		return 400, "취소 한도 금액을 초과했습니다."
 
-	// Idempotency (§7.3).
+	// Idempotency.
 	case "INVALID_IDEMPOTENCY_KEY":
 		return 400, "멱등키는 300자 이하여야 합니다."
 	case "IDEMPOTENT_REQUEST_PROCESSING":
 		return 409, "이전 멱등 요청이 처리중입니다."
 
-	// 400, rest of the full core list (§7.4).
+	// 400, rest of the full core list.
 	case "ACCOUNT_OWNER_CHECK_FAILED":
 		return 400, "계좌 소유주를 가져오는데 실패했습니다. 은행코드, 계좌번호를 확인해주세요."
 	case "ALREADY_CLOSE_ACCOUNT":

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// §1, §7: TossPayments-Test-Code answers the code with its status, with
+// TossPayments-Test-Code answers the code with its status, with
 // test keys only; an unknown code is 400 INVALID_TEST_CODE.
 func TestTestCode(t *testing.T) {
 	tests := []struct {
@@ -42,7 +42,7 @@ func TestTestCode(t *testing.T) {
 	})
 }
 
-// §7: FailNext answers the next calls with the code, changes nothing and
+// FailNext answers the next calls with the code, changes nothing and
 // stores nothing under the Idempotency-Key.
 func TestFailNext(t *testing.T) {
 	f := newFixture(t, Config{})
@@ -68,9 +68,10 @@ func TestFailNext(t *testing.T) {
 	f.s.FailNext(1, "NOT_A_CODE")
 }
 
-// §7 ("check" retry guidance): DropAfterProcessing applies the change, then
-// the client sees a network error; a retry with the same key gets the stored
-// success, and the payment was approved once.
+// DropAfterProcessing applies the change, then the client sees a network
+// error (as after the codes for which Toss says to check the payment); a
+// retry with the same key gets the stored success, and the payment was
+// approved once.
 func TestDropAfterProcessing(t *testing.T) {
 	f := newFixture(t, Config{})
 	key := f.authorize("order-0001", 1000, "CARD")

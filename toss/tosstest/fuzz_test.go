@@ -40,7 +40,8 @@ func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder, body string) {
 	}
 }
 
-func seeds(f *testing.F) {
+// addBodies adds the inputs every body fuzz target starts from.
+func addBodies(f *testing.F) {
 	for _, s := range []string{
 		``, `{}`, `null`, `[]`, `"x"`, `1`, `{"paymentKey":`, `{"paymentKey":null,"orderId":null,"amount":null}`,
 		`{"paymentKey":"K","orderId":"order-0001","amount":1000}`,
@@ -55,9 +56,9 @@ func seeds(f *testing.F) {
 	}
 }
 
-// §3.1: decoding confirm bodies never panics and never answers 5xx.
+// Decoding confirm bodies never panics and never answers 5xx.
 func FuzzConfirmBody(f *testing.F) {
-	seeds(f)
+	addBodies(f)
 	s := New(Config{Now: func() time.Time { return start }})
 	key, err := s.Authorize("order-0001", 1000, "주문", "CARD")
 	if err != nil {
@@ -69,9 +70,9 @@ func FuzzConfirmBody(f *testing.F) {
 	})
 }
 
-// §3.4: decoding cancel bodies never panics and never answers 5xx.
+// Decoding cancel bodies never panics and never answers 5xx.
 func FuzzCancelBody(f *testing.F) {
-	seeds(f)
+	addBodies(f)
 	s := New(Config{Now: func() time.Time { return start }})
 	var keys []string
 	for _, m := range []string{"CARD", "VIRTUAL_ACCOUNT"} {
@@ -96,14 +97,44 @@ func FuzzCancelBody(f *testing.F) {
 	})
 }
 
-// §3.6: decoding virtual-account issue bodies never panics and never
+// Decoding virtual-account issue bodies never panics and never
 // answers 5xx.
 func FuzzIssueBody(f *testing.F) {
-	seeds(f)
+	addBodies(f)
 	f.Add(`{"amount":1000,"orderId":"order-0001","orderName":"a","customerName":"b","bank":"20","validHours":1e3}`)
 	f.Add(`{"amount":1000,"orderId":"order-0001","orderName":"a","customerName":"b","bank":"우리","dueDate":"2024-02-14T00:00:00"}`)
 	s := New(Config{Now: func() time.Time { return start }})
 	f.Fuzz(func(t *testing.T, body string) {
 		checkAnswer(t, serve(s, http.MethodPost, "/v1/virtual-accounts", body, nil), body)
+	})
+}
+
+// Reading a page's payment request (the sandbox window's request
+// parameter) never panics, and what it accepts the window can show.
+func FuzzSandboxRequest(f *testing.F) {
+	for _, s := range []string{
+		``, `{}`, `null`, `[]`, `{"method":"CARD"}`, `{"method":"CARD","amount":{"currency":"KRW","value":1e400}}`,
+		`{"method":"CARD","amount":{"currency":"KRW","value":-0.0},"orderId":"b3JkZXI=","orderName":"x"}`,
+		`{"method":"CARD","amount":{"currency":"KRW","value":58990},"orderId":"ORD-0001","orderName":"x",` +
+			`"successUrl":"https://a.example/s","failUrl":"https://a.example/f","card":{"flowMode":"DIRECT","easyPay":"TOSSPAY"}}`,
+		`{"method":"VIRTUAL_ACCOUNT","amount":{"currency":"KRW","value":58990},"orderId":"ORD-0001","orderName":"x",` +
+			`"successUrl":"https://a.example/s","failUrl":"https://a.example/f","virtualAccount":{"cashReceipt":{"type":"미발행"},"validHours":24}}`,
+		`{"method":"MOBILE_PHONE","mobilePhone":{"mobileCarriers":["KT",1]}}`, `{"metadata":{"a[":"b"}}`, "{\"orderName\":\"\xff\"}",
+	} {
+		f.Add(s)
+	}
+	s := New(Config{Now: func() time.Time { return start }})
+	f.Fuzz(func(t *testing.T, raw string) {
+		w, err := windowFromRequest(raw)
+		if err != nil {
+			return
+		}
+		w.ClientKey = "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"
+		req := httptest.NewRequest(http.MethodGet, s.PaymentWindowURL(PaymentWindow{ClientKey: w.ClientKey, Request: raw}), nil)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("request %q: window answered %d", raw, rec.Code)
+		}
 	})
 }

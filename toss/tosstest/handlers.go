@@ -17,7 +17,8 @@ func (r result) with(hooks []*Webhook) result {
 	return r
 }
 
-// getPayment is GET /v1/payments/{paymentKey} (§3.2).
+// getPayment is GET /v1/payments/{paymentKey}
+// (https://docs.tosspayments.com/reference#paymentkey로-결제-조회).
 func (s *Server) getPayment(c *apiCtx) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -29,8 +30,8 @@ func (s *Server) getPayment(c *apiCtx) result {
 	return okResult(rec, hooks)
 }
 
-// getPaymentByOrderID is GET /v1/payments/orders/{orderId} (§3.3): the
-// newest payment of the order.
+// getPaymentByOrderID is GET /v1/payments/orders/{orderId}
+// (https://docs.tosspayments.com/reference#orderid로-결제-조회): the newest payment of the order.
 func (s *Server) getPaymentByOrderID(c *apiCtx) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -44,7 +45,7 @@ func (s *Server) getPaymentByOrderID(c *apiCtx) result {
 	return errResult(apiError("NOT_FOUND_PAYMENT")).with(hooks)
 }
 
-// confirm is POST /v1/payments/confirm (§3.1).
+// confirm is POST /v1/payments/confirm (https://docs.tosspayments.com/reference#결제-승인).
 func (s *Server) confirm(c *apiCtx) result {
 	f, ok := decodeObject(c.body)
 	if !ok {
@@ -59,7 +60,7 @@ func (s *Server) confirm(c *apiCtx) result {
 		return named(errResult(apiError("INVALID_REQUEST")))
 	case !ok2 || !hasOrder || orderID == "":
 		return named(errResult(apiError("INVALID_REQUEST")))
-	case !validOrderID(orderID):
+	case !validOrderID(orderID, s.cfg.StrictOrderIDs):
 		return named(errResult(apiError("INVALID_ORDER_ID")))
 	case aerr != nil:
 		return named(errResult(aerr))
@@ -77,11 +78,18 @@ func (s *Server) confirm(c *apiCtx) result {
 	if rec == nil || !rec.visibleTo(c.key) {
 		return named(errResult(apiError("NOT_FOUND_PAYMENT"))).with(hooks)
 	}
+	if kind := secretKeyKind(c.key); kind != "" && rec.keyKind != "" && kind != rec.keyKind {
+		// A widget payment confirmed with an API-individual secret key, or
+		// the other way round: 400 INVALID_API_KEY
+		// (https://docs.tosspayments.com/reference/error-codes, confirm;
+		// https://docs.tosspayments.com/reference/using-api/api-keys).
+		return named(errResult(apiError("INVALID_API_KEY"))).with(hooks)
+	}
 	rec.claim(c.key)
 	switch rec.p.Status {
 	case StatusInProgress:
 	case StatusReady, StatusExpired:
-		// Never authenticated, or the 10-minute window passed (§2 step 6).
+		// Never authenticated, or the 10-minute window passed.
 		return named(errResult(apiError("NOT_FOUND_PAYMENT_SESSION"))).with(hooks)
 	default:
 		return named(errResult(apiError("ALREADY_PROCESSED_PAYMENT"))).with(hooks)
@@ -103,18 +111,25 @@ func (s *Server) confirm(c *apiCtx) result {
 }
 
 // approveLocked completes an authenticated payment: DONE with the method's
-// sub-object, or WAITING_FOR_DEPOSIT with a virtual account (§3.1, §4).
+// sub-object, or WAITING_FOR_DEPOSIT with a virtual account.
 func (s *Server) approveLocked(rec *record, now time.Time) []*Webhook {
 	p := &rec.p
 	tx := newTransactionKey()
-	receipt := receiptURL(tx)
+	if rec.method == methodVirtualAccount {
+		tx = newVirtualAccountTransactionKey()
+	}
+	receipt := receiptURL(p.PaymentKey, rec.method == methodVirtualAccount)
 	p.LastTransactionKey = &tx
 	p.Receipt = &URL{URL: receipt}
 	switch rec.method {
 	case methodVirtualAccount:
 		p.Status = StatusWaitingForDeposit
 		p.Secret = ptr(newSecret())
-		rec.dueAt = now.Add(168 * time.Hour)
+		hours := rec.validHours
+		if hours == 0 {
+			hours = 168
+		}
+		rec.dueAt = now.Add(time.Duration(hours) * time.Hour)
 		bankCode := rec.bankCode
 		if bankCode == "" {
 			bankCode = "20"
@@ -172,12 +187,13 @@ func (s *Server) newVirtualAccount(bankCode, customerName string, due time.Time)
 		BankCode:         bankCode,
 		CustomerName:     customerName,
 		DueDate:          s.fmtTime(due),
-		RefundStatus:     "NONE",
+		RefundStatus:     RefundNone,
 		SettlementStatus: "INCOMPLETED",
 	}
 }
 
-// cancelPayment is POST /v1/payments/{paymentKey}/cancel (§3.4, §11).
+// cancelPayment is POST /v1/payments/{paymentKey}/cancel
+// (https://docs.tosspayments.com/reference#결제-취소).
 func (s *Server) cancelPayment(c *apiCtx) result {
 	paymentKey := c.r.PathValue("paymentKey")
 	fail := func(code string) result {
@@ -228,7 +244,15 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 	p := &rec.p
 	r := func(code string) result { return fail(code).with(hooks) }
 	switch p.Status {
-	case StatusDone, StatusPartialCanceled, StatusWaitingForDeposit:
+	case StatusPartialCanceled:
+		if p.BalanceAmount == 0 {
+			// Observed: once the rest of a partially canceled payment is
+			// canceled, nothing is left and a further cancel is refused
+			// as an amount that cannot be canceled (see
+			// Config.ZeroBalanceStatus).
+			return r("NOT_CANCELABLE_AMOUNT")
+		}
+	case StatusDone, StatusWaitingForDeposit:
 		if p.BalanceAmount == 0 {
 			return r("ALREADY_CANCELED_PAYMENT")
 		}
@@ -258,8 +282,9 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 		return r("NOT_ALLOWED_PARTIAL_REFUND")
 	}
 	if p.VirtualAccount != nil && !waiting {
-		// A deposited virtual account is refunded to the customer's account
-		// (§3.4, §11); the missing-account code is UNCERTAIN.
+		// A deposited virtual account is refunded to the customer's account.
+		// The public docs do not name the code of a cancel without one; the
+		// fake assumes INVALID_REQUEST.
 		if !hasAccount {
 			return r("INVALID_REQUEST")
 		}
@@ -272,7 +297,10 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 		case strings.TrimSpace(holder) == "" || utf8.RuneCountInString(holder) > 60:
 			return r("INVALID_REQUEST")
 		}
-		if _, ok := lookupBank(bankName); !ok {
+		// Refunds go to bank and securities accounts alike: the docs'
+		// refundReceiveAccount.bank takes bank and securities codes
+		// (https://docs.tosspayments.com/codes/org-codes).
+		if _, ok := lookupBank(bankName); !ok && !isSecuritiesFirm(bankName) {
 			return r("INVALID_BANK")
 		}
 		if !allDigits(number) || len(number) > 20 {
@@ -297,16 +325,24 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 	switch {
 	case waiting:
 		p.Status = StatusCanceled
-	case p.BalanceAmount == 0:
-		p.Status = s.cfg.ZeroBalanceStatus
-	default:
+	case p.BalanceAmount > 0:
 		p.Status = StatusPartialCanceled
+	case s.cfg.ZeroBalanceStatus != "":
+		p.Status = s.cfg.ZeroBalanceStatus
+	case before == StatusPartialCanceled:
+		// Observed: the rest of a partially canceled payment canceled
+		// leaves PARTIAL_CANCELED with a balance of 0.
+	default:
+		p.Status = StatusCanceled
 	}
 	if p.Card != nil && p.BalanceAmount == 0 {
 		p.Card.AcquireStatus = "CANCELED"
 	}
 	if p.VirtualAccount != nil && !waiting {
-		p.VirtualAccount.RefundStatus = "PENDING"
+		// The money goes back by bank transfer later: refundStatus stays
+		// PENDING until then (https://docs.tosspayments.com/guides/payment/virtual-account).
+		p.VirtualAccount.RefundStatus = RefundPending
+		rec.refunds = append(rec.refunds, pendingRefund{tx: tx, amount: amount, due: now.Add(s.cfg.RefundTransferDelay)})
 	}
 	if p.Status != before {
 		hooks = append(hooks, s.statusChangedLocked(rec, now))
@@ -317,7 +353,8 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 	return okResult(rec, hooks)
 }
 
-// issueVirtualAccount is POST /v1/virtual-accounts (§3.6).
+// issueVirtualAccount is POST /v1/virtual-accounts
+// (https://docs.tosspayments.com/reference#가상계좌-발급-요청).
 func (s *Server) issueVirtualAccount(c *apiCtx) result {
 	f, ok := decodeObject(c.body)
 	if !ok {
@@ -339,7 +376,7 @@ func (s *Server) issueVirtualAccount(c *apiCtx) result {
 		return fail("BELOW_ZERO_AMOUNT")
 	case !okOrder || !hasOrder || orderID == "":
 		return fail("INVALID_REQUEST")
-	case !validOrderID(orderID):
+	case !validOrderID(orderID, s.cfg.StrictOrderIDs):
 		return fail("INVALID_ORDER_ID")
 	}
 	orderName, hasName, ok := f.str("orderName")
@@ -394,8 +431,24 @@ func (s *Server) issueVirtualAccount(c *apiCtx) result {
 	if cr, has, ok := f.obj("cashReceipt"); !ok {
 		return fail("INVALID_CASH_RECEIPT_INFO")
 	} else if has {
-		typ, _, ok := cr.str("type")
-		if !ok || (typ != "소득공제" && typ != "지출증빙" && typ != "미발행") {
+		// type is 소득공제 or 지출증빙 with a registration number (at most
+		// 30 characters), or 미발행 (no receipt) without one
+		// (https://docs.tosspayments.com/reference#가상계좌-발급-요청; the v2
+		// SDK's definitions list the same three types).
+		typ, _, ok1 := cr.str("type")
+		number, hasNumber, ok2 := cr.str("registrationNumber")
+		switch {
+		case !ok1 || !ok2:
+			return fail("INVALID_CASH_RECEIPT_INFO")
+		case typ == "소득공제" || typ == "지출증빙":
+			if !hasNumber || number == "" || utf8.RuneCountInString(number) > 30 {
+				return fail("INVALID_CASH_RECEIPT_INFO")
+			}
+		case typ == "미발행":
+			if hasNumber && number != "" {
+				return fail("INVALID_CASH_RECEIPT_INFO")
+			}
+		default:
 			return fail("INVALID_CASH_RECEIPT_INFO")
 		}
 	}
@@ -424,14 +477,14 @@ func (s *Server) issueVirtualAccount(c *apiCtx) result {
 	rec := s.newRecordLocked(now, c.key, orderID, orderName, amount)
 	rec.method, rec.customerName, rec.bankCode, rec.dueAt = methodVirtualAccount, customerName, b.code, due
 	rec.authAt = now
-	tx := newTransactionKey()
+	tx := newVirtualAccountTransactionKey()
 	p := &rec.p
 	p.Method = ptr("가상계좌")
 	p.Status = StatusWaitingForDeposit
 	p.UseEscrow = useEscrow
 	p.Secret = ptr(newSecret())
 	p.LastTransactionKey = &tx
-	p.Receipt = &URL{URL: receiptURL(tx)}
+	p.Receipt = &URL{URL: receiptURL(p.PaymentKey, true)}
 	p.VirtualAccount = s.newVirtualAccount(b.code, customerName, due)
 	hooks = append(hooks, s.depositCallbackLocked(rec, tx, now))
 	return okResult(rec, hooks)

@@ -7,14 +7,20 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// testKey is the docs' public test secret key (§1).
+// testKey is the docs' public test secret key
+// (https://docs.tosspayments.com/reference/using-api/api-keys).
 const testKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"
+
+// txKeyShape is the shape of the transaction keys Toss answers for
+// approvals and cancels (observed: txrd_a01kaj00e2mrrpmscg7w050d8g7).
+var txKeyShape = regexp.MustCompile(`^txrd_a01[0-9a-hjkmnp-tv-z]{24}$`)
 
 // start is the fixed start of the fake clock in every test.
 var start = time.Date(2024, 2, 13, 12, 17, 57, 0, time.FixedZone("KST", 9*60*60))

@@ -11,7 +11,7 @@ import (
 
 func idem(key string) map[string]string { return map[string]string{"Idempotency-Key": key} }
 
-// §8: a repeat with the same key is not executed again; the first response
+// A repeat with the same key is not executed again; the first response
 // is replayed byte for byte, even for a different body.
 func TestIdempotencyReplay(t *testing.T) {
 	f := newFixture(t, Config{})
@@ -20,7 +20,7 @@ func TestIdempotencyReplay(t *testing.T) {
 	body := map[string]any{"paymentKey": key, "orderId": "order-0001", "amount": 1000}
 	s1, b1 := f.do("POST", "/v1/payments/confirm", body, idem("k-1"))
 	s2, b2 := f.do("POST", "/v1/payments/confirm", body, idem("k-1"))
-	// The body is not part of the identity (§8, techchat): confirming another
+	// The body is not part of the identity: confirming another
 	// payment with the same key returns the first payment untouched.
 	s3, b3 := f.do("POST", "/v1/payments/confirm", map[string]any{"paymentKey": other, "orderId": "order-0002", "amount": 2000}, idem("k-1"))
 	if s1 != 200 || s2 != 200 || s3 != 200 || string(b1) != string(b2) || string(b1) != string(b3) {
@@ -41,7 +41,7 @@ func TestIdempotencyReplay(t *testing.T) {
 	}
 }
 
-// §8: the identity is (key, API key, path, method); another API key or path
+// The identity is (key, API key, path, method); another API key or path
 // runs again.
 func TestIdempotencyIdentity(t *testing.T) {
 	const second = "test_sk_second_merchant"
@@ -71,7 +71,7 @@ func TestIdempotencyIdentity(t *testing.T) {
 	}
 }
 
-// §8, §7.3: a key over 300 characters is 400 INVALID_IDEMPOTENCY_KEY; 300 is fine.
+// A key over 300 characters is 400 INVALID_IDEMPOTENCY_KEY; 300 is fine.
 func TestIdempotencyKeyTooLong(t *testing.T) {
 	f := newFixture(t, Config{})
 	key := f.authorize("order-0001", 1000, "CARD")
@@ -86,7 +86,7 @@ func TestIdempotencyKeyTooLong(t *testing.T) {
 	}
 }
 
-// §8: GET ignores Idempotency-Key.
+// GET ignores Idempotency-Key.
 func TestIdempotencyIgnoredOnGET(t *testing.T) {
 	f := newFixture(t, Config{})
 	key := f.authorize("order-0001", 1000, "CARD")
@@ -101,7 +101,7 @@ func TestIdempotencyIgnoredOnGET(t *testing.T) {
 	}
 }
 
-// §8 (UNCERTAIN): error responses are replayed by default; with
+// The docs leave open whether errors are replayed: they are by default; with
 // Config.NoErrorReplay a retry after an error runs again.
 func TestIdempotencyErrorReplay(t *testing.T) {
 	for _, tt := range []struct {
@@ -121,7 +121,7 @@ func TestIdempotencyErrorReplay(t *testing.T) {
 	}
 }
 
-// §8, §7.3: a repeat while the first is still running gets 409
+// A repeat while the first is still running gets 409
 // IDEMPOTENT_REQUEST_PROCESSING; after it finishes, the stored answer.
 func TestIdempotencyProcessing(t *testing.T) {
 	f := newFixture(t, Config{})
@@ -159,7 +159,7 @@ func TestIdempotencyProcessing(t *testing.T) {
 	}
 }
 
-// §8: a request abandoned by its client while delayed releases its key.
+// A request abandoned by its client while delayed releases its key.
 func TestIdempotencyAbandonedRequest(t *testing.T) {
 	f := newFixture(t, Config{})
 	key := f.authorize("order-0001", 1000, "CARD")
@@ -192,7 +192,7 @@ func TestIdempotencyAbandonedRequest(t *testing.T) {
 	}
 }
 
-// §8: keys are kept 15 days; after that the same key is a new request.
+// Keys are kept 15 days; after that the same key is a new request.
 func TestIdempotencyRetention(t *testing.T) {
 	f := newFixture(t, Config{})
 	p := f.approved("order-0001", 10000, "CARD")

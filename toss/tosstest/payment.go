@@ -2,11 +2,11 @@ package tosstest
 
 import "encoding/json"
 
-// APIVersion is the version string the fake puts in every Payment (§4). The
-// TossPayments-API-Version request header is accepted and ignored (§1).
+// APIVersion is the version string the fake puts in every Payment. The
+// TossPayments-API-Version request header is accepted and ignored.
 const APIVersion = "2022-11-16"
 
-// Payment statuses (§5).
+// Payment statuses (https://docs.tosspayments.com/reference#payment-객체, status).
 const (
 	StatusReady             = "READY"
 	StatusInProgress        = "IN_PROGRESS"
@@ -18,7 +18,18 @@ const (
 	StatusExpired           = "EXPIRED"
 )
 
-// Payment is the Toss Payment object (§4) exactly as the fake serialises it:
+// Refund statuses of a virtual account (Payment.virtualAccount.refundStatus,
+// https://docs.tosspayments.com/reference#payment-객체).
+const (
+	RefundNone          = "NONE"
+	RefundPending       = "PENDING"
+	RefundCompleted     = "COMPLETED"
+	RefundFailed        = "FAILED"
+	RefundPartialFailed = "PARTIAL_FAILED"
+)
+
+// Payment is the Toss Payment object (https://docs.tosspayments.com/reference#payment-객체)
+// exactly as the fake serialises it:
 // every documented key is present, with null where it does not apply. Times
 // are strings in ISO-8601 with the +09:00 offset, as on the wire.
 type Payment struct {
@@ -193,7 +204,8 @@ func (p *Payment) json() []byte {
 	return b
 }
 
-// vatOf is round(taxable/11) (§11): 1000→91, 15000→1364, 30000→2727.
+// vatOf is round(taxable/11), as Toss computes the VAT of an ordinary
+// merchant: 1000→91, 15000→1364, 30000→2727.
 func vatOf(taxable int64) int64 {
 	if taxable <= 0 {
 		return 0

@@ -74,7 +74,7 @@ func (s *Server) sandboxPay(w http.ResponseWriter, r *http.Request) {
 // sandboxPaySubmit is POST /sandbox/pay: the customer's choice. approve
 // authenticates the payment and redirects to successUrl with paymentType,
 // orderId, paymentKey and amount; decline and cancel redirect to failUrl
-// with code, message and orderId (§2 step 4).
+// with code, message and orderId.
 func (s *Server) sandboxPaySubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -93,7 +93,7 @@ func (s *Server) sandboxPaySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PostForm.Get("action") {
 	case "approve":
-		key, e := s.authorize(win)
+		key, e := s.authorize(win, clientKeyKind(win.ClientKey))
 		if e != nil {
 			fail(e)
 			return
@@ -114,14 +114,14 @@ func (s *Server) sandboxPaySubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 // windowRequest reads and checks a window request: client key, redirect
-// URLs and order fields.
-func (s *Server) windowRequest(v url.Values) (PaymentWindow, string, string, *Error) {
-	win, e := windowFromQuery(v)
-	if e != nil {
-		return win, "", "", e
+// URLs and order fields. The error is an [*Error] or an [*SDKError].
+func (s *Server) windowRequest(v url.Values) (PaymentWindow, string, string, error) {
+	win, err := windowFromQuery(v)
+	if err != nil {
+		return win, "", "", err
 	}
-	if e := s.checkClientKey(win.ClientKey); e != nil {
-		return win, "", "", e
+	if err := s.checkClientKey(win.ClientKey, win.Widget); err != nil {
+		return win, "", "", err
 	}
 	switch {
 	case win.SuccessURL == "":
@@ -132,7 +132,10 @@ func (s *Server) windowRequest(v url.Values) (PaymentWindow, string, string, *Er
 		return win, "", "", apiError("INCORRECT_FAIL_URL_FORMAT")
 	}
 	method, easyPay, e := validateWindow(win)
-	return win, method, easyPay, e
+	if e != nil {
+		return win, "", "", e
+	}
+	return win, method, easyPay, nil
 }
 
 // sandboxDeposit is GET /sandbox/deposit?orderId=…[&redirect=…]: a page
@@ -206,8 +209,17 @@ func (s *Server) sandboxLink(page string) string {
 	return page
 }
 
-func (s *Server) renderError(w http.ResponseWriter, e *Error) {
-	s.render(w, e.Status, "message", messagePage{Title: "결제 오류", Code: e.Code, Message: e.Message})
+// renderError shows err, an [*Error] (with its HTTP status) or an
+// [*SDKError] (400: the SDK throws before anything is sent).
+func (s *Server) renderError(w http.ResponseWriter, err error) {
+	switch e := err.(type) {
+	case *Error:
+		s.render(w, e.Status, "message", messagePage{Title: "결제 오류", Code: e.Code, Message: e.Message})
+	case *SDKError:
+		s.render(w, http.StatusBadRequest, "message", messagePage{Title: "결제 요청 오류", Code: e.Name, Message: e.Message})
+	default:
+		s.render(w, http.StatusInternalServerError, "message", messagePage{Title: "결제 오류", Code: "UNKNOWN_ERROR", Message: "tosstest: " + err.Error()})
+	}
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {

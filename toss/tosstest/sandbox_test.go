@@ -45,7 +45,7 @@ func post(t *testing.T, rawURL string, form url.Values) (int, http.Header, strin
 	return resp.StatusCode, resp.Header, string(b)
 }
 
-// §2 steps 2–3: the window page shows the order, HTML-escaped, changes
+// The window page shows the order, HTML-escaped, changes
 // nothing, and offers approve/decline/cancel as POST forms.
 func TestSandboxPage(t *testing.T) {
 	f := newFixture(t, Config{})
@@ -80,7 +80,7 @@ func TestSandboxPage(t *testing.T) {
 	}
 }
 
-// §2: invalid window requests are refused with the documented codes.
+// Invalid window requests are refused with the documented codes.
 func TestSandboxPageErrors(t *testing.T) {
 	f := newFixture(t, Config{})
 	tests := []struct {
@@ -134,7 +134,7 @@ func TestSandboxPageErrors(t *testing.T) {
 	})
 }
 
-// §2 step 4: approve redirects (303) to successUrl with paymentType, orderId,
+// Approve redirects (303) to successUrl with paymentType, orderId,
 // paymentKey and amount, keeping successUrl's own query; decline and cancel
 // go to failUrl with code, message and orderId.
 func TestSandboxSubmit(t *testing.T) {
@@ -193,7 +193,7 @@ func TestSandboxSubmit(t *testing.T) {
 	}
 }
 
-// §3.6, §5: the deposit page and POST /sandbox/deposit simulate a deposit
+// The deposit page and POST /sandbox/deposit simulate a deposit
 // in a browser; the page links are relative when no public URL is known.
 func TestSandboxDeposit(t *testing.T) {
 	s := New(Config{Now: func() time.Time { return start }})

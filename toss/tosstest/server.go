@@ -17,7 +17,7 @@ import (
 // working fake that accepts any test secret key.
 type Config struct {
 	// SecretKeys lists the secret keys the API accepts (Basic auth user
-	// names, §1). Each key is its own merchant: payments created with one key
+	// names). Each key is its own merchant: payments created with one key
 	// are invisible to the others. Default (nil): any key that starts with
 	// "test_sk_" or "test_gsk_" is accepted. When set, SecretKeys[0] is taken
 	// to be the pair of ClientKey, so payments created in the payment window
@@ -34,7 +34,7 @@ type Config struct {
 	// clock forward from it.
 	Now func() time.Time
 
-	// WebhookURL is where webhooks (§9) are POSTed. Default (""): webhooks
+	// WebhookURL is where webhooks are POSTed. Default (""): webhooks
 	// are recorded ([Server.Webhooks]) but not sent.
 	WebhookURL string
 
@@ -43,28 +43,81 @@ type Config struct {
 	WebhookClient *http.Client
 
 	// ZeroBalanceStatus is the status a payment takes when a cancel brings
-	// its balanceAmount to 0: StatusCanceled (the default) or
-	// StatusPartialCanceled. The reference (§5) is UNCERTAIN: the docs' card
-	// example shows CANCELED, their virtual-account refund example
-	// PARTIAL_CANCELED. A virtual account cancelled before deposit always
-	// becomes CANCELED.
+	// its balanceAmount to 0. The default ("") is what Toss was observed
+	// to do: a payment canceled in one go becomes CANCELED (the full-cancel
+	// example of https://docs.tosspayments.com/reference#결제-취소), but
+	// one already PARTIAL_CANCELED stays PARTIAL_CANCELED with a balance of
+	// 0 when the rest is canceled (observed: Toss's own virtual-account
+	// refund example ends that way), and a cancel after that is refused
+	// with 403 NOT_CANCELABLE_AMOUNT, since nothing is left to cancel.
+	// StatusCanceled keeps the fake's earlier behaviour: CANCELED whenever
+	// the balance reaches 0, and 400 ALREADY_CANCELED_PAYMENT after that.
+	// StatusPartialCanceled makes every cancel that empties the balance
+	// leave PARTIAL_CANCELED. A virtual account canceled before its deposit
+	// always becomes CANCELED.
 	ZeroBalanceStatus string
 
 	// MaxValidHours is the largest validHours (and the furthest dueDate) a
 	// virtual account may have; larger gives EXCEED_MAX_VALID_HOURS. Default
-	// 720 (30 days). UNCERTAIN (§3.6): the current reference says 2160.
+	// 2160 (90 days), as the v2 SDK's definitions (@tosspayments/tosspayments-sdk
+	// 2.8.1, virtualAccount.validHours) and
+	// https://docs.tosspayments.com/reference#가상계좌-발급-요청 give it;
+	// 720 covers the 30 days that older pages gave.
 	MaxValidHours int
 
 	// NoErrorReplay makes the idempotency store keep only successful (2xx)
 	// responses, so that a retry with the same Idempotency-Key after an error
 	// runs again. Default false: the first response is replayed whatever it
-	// was, errors included. UNCERTAIN (§8).
+	// was, errors included. The public docs do not say whether Toss replays
+	// errors (https://docs.tosspayments.com/reference/using-api/idempotency-key);
+	// the fake assumes it does, and NoErrorReplay covers the other reading.
 	NoErrorReplay bool
 
 	// MismatchCode is the error code confirm answers when orderId or amount do
-	// not match the authenticated payment. Default INVALID_REQUEST; the real
-	// code is UNCERTAIN (§3.1).
+	// not match the authenticated payment. The public docs do not name it;
+	// the fake assumes INVALID_REQUEST by default, and any other known code
+	// covers another reading.
 	MismatchCode string
+
+	// LegacyDepositReversal makes [Server.ReverseDeposit] move the payment
+	// DONE → CANCELED, as Toss did up to API version 1.4, instead of DONE →
+	// WAITING_FOR_DEPOSIT, as it does since 2022-06-08
+	// (https://docs.tosspayments.com/en/webhooks, DEPOSIT_CALLBACK; the
+	// older behaviour observed at
+	// https://techchat.tosspayments.com/m/1118421436072202331).
+	LegacyDepositReversal bool
+
+	// RefundTransferDelay is how long after the cancel of a deposited
+	// virtual account the bank transfer of the refund lands:
+	// virtualAccount.refundStatus then moves PENDING → COMPLETED, and no
+	// webhook is sent, since the docs name none for it (the refund arrives
+	// about two business days later,
+	// https://docs.tosspayments.com/guides/payment/virtual-account).
+	// Default 48 hours of fake time ([Server.Advance]); negative leaves
+	// every refund PENDING until [Server.SettleRefund].
+	RefundTransferDelay time.Duration
+
+	// RefundFailureKeepsBalance makes a failed virtual-account refund
+	// ([Server.SettleRefund]) leave balanceAmount as the cancel left it.
+	// By default the failed amount is added back, so that it can be
+	// canceled again; the docs say neither.
+	RefundFailureKeepsBalance bool
+
+	// StrictOrderIDs makes the server API (confirm, virtual accounts)
+	// refuse an orderId with "=" with INVALID_ORDER_ID. By default the fake
+	// takes 6–64 of A-Za-z0-9-_= everywhere, as the v2 SDK's definitions
+	// allow (@tosspayments/tosspayments-sdk 2.8.1, PaymentRequest.orderId);
+	// some pages of the server API list only - and _
+	// (https://docs.tosspayments.com/reference#가상계좌-발급-요청), which
+	// StrictOrderIDs covers.
+	StrictOrderIDs bool
+
+	// EmptyMethod makes a payment without a method (READY, or EXPIRED
+	// before the customer chose one) carry "method": "" instead of null.
+	// The fake sends null by default, as a posted EXPIRED payment shows
+	// (observed: https://techchat.tosspayments.com/m/1410526054635933798);
+	// clients must read both the same way.
+	EmptyMethod bool
 
 	// PublicURL is the absolute base URL of the fake as a browser sees it
 	// (e.g. "http://127.0.0.1:8080/toss-sandbox"), used for the links of the
@@ -115,7 +168,22 @@ type record struct {
 	customerName   string
 	customerPhone  string
 	bankCode       string // virtual account bank
+	validHours     int    // the window's virtualAccount.validHours; 0 = 168
 	confirmFailure string // scripted by FailConfirm
+	// keyKind is the kind of client key the payment window was opened
+	// with: keyAPI (test_ck_, and payments made by Authorize) or
+	// keyWidget (test_gck_); "" when the key has neither prefix.
+	keyKind string
+	// refunds are the refunds of a deposited virtual account whose bank
+	// transfer has not landed yet.
+	refunds []pendingRefund
+}
+
+// pendingRefund is the bank transfer of one virtual-account refund.
+type pendingRefund struct {
+	tx     string // the cancel's transactionKey
+	amount int64
+	due    time.Time // when it lands, unless settled before
 }
 
 func (r *record) visibleTo(key string) bool { return r.owner == "" || r.owner == key }
@@ -135,9 +203,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	switch cfg.ZeroBalanceStatus {
-	case "":
-		cfg.ZeroBalanceStatus = StatusCanceled
-	case StatusCanceled, StatusPartialCanceled:
+	case "", StatusCanceled, StatusPartialCanceled:
 	default:
 		panic(fmt.Sprintf("tosstest: Config.ZeroBalanceStatus %q is neither %s nor %s", cfg.ZeroBalanceStatus, StatusCanceled, StatusPartialCanceled))
 	}
@@ -145,7 +211,10 @@ func New(cfg Config) *Server {
 		panic("tosstest: Config.MaxValidHours is negative")
 	}
 	if cfg.MaxValidHours == 0 {
-		cfg.MaxValidHours = 720
+		cfg.MaxValidHours = 2160
+	}
+	if cfg.RefundTransferDelay == 0 {
+		cfg.RefundTransferDelay = 48 * time.Hour
 	}
 	if cfg.MismatchCode == "" {
 		cfg.MismatchCode = "INVALID_REQUEST"
@@ -219,7 +288,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /sandbox/deposit", s.sandboxDepositSubmit)
 }
 
-// ServeHTTP serves the /v1 API (§3) and the /sandbox pages.
+// ServeHTTP serves the /v1 API (https://docs.tosspayments.com/reference)
+// and the /sandbox pages.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Handler returns s as an [http.Handler], for mounting it in another mux
@@ -247,7 +317,7 @@ func (s *Server) Now() time.Time {
 
 func (s *Server) nowLocked() time.Time { return s.cfg.Now().Add(s.offset) }
 
-// Advance moves the fake's clock forward by d and applies the timers of §5:
+// Advance moves the fake's clock forward by d and applies Toss's timers:
 // READY payments expire 30 minutes after the window opened, IN_PROGRESS ones
 // 10 minutes after authentication (becoming EXPIRED with failure
 // EXPIRED_PAYMENT), and virtual accounts past their dueDate get
@@ -266,7 +336,7 @@ func (s *Server) Advance(d time.Duration) {
 // fmtTime formats t as the API does: 2024-02-13T12:17:57+09:00.
 func (s *Server) fmtTime(t time.Time) string { return t.In(s.kst).Format("2006-01-02T15:04:05-07:00") }
 
-// sweepLocked applies the timers of §5 and returns the webhooks to send.
+// sweepLocked applies Toss's timers and returns the webhooks to send.
 func (s *Server) sweepLocked(now time.Time) []*Webhook {
 	var hooks []*Webhook
 	for _, rec := range s.records {
@@ -281,7 +351,19 @@ func (s *Server) sweepLocked(now time.Time) []*Webhook {
 			}
 		case StatusWaitingForDeposit:
 			if va := rec.p.VirtualAccount; va != nil && !va.Expired && !rec.dueAt.IsZero() && !now.Before(rec.dueAt) {
-				va.Expired = true // no webhook (§5)
+				va.Expired = true // Toss sends no webhook for it
+			}
+		}
+		if len(rec.refunds) > 0 && s.cfg.RefundTransferDelay > 0 {
+			var left []pendingRefund
+			for _, r := range rec.refunds {
+				if now.Before(r.due) {
+					left = append(left, r)
+				}
+			}
+			rec.refunds = left
+			if len(left) == 0 && rec.p.VirtualAccount != nil && rec.p.VirtualAccount.RefundStatus == RefundPending {
+				rec.p.VirtualAccount.RefundStatus = RefundCompleted
 			}
 		}
 	}
@@ -317,7 +399,7 @@ func (s *Server) windowOwner() string {
 }
 
 // orderUsedLocked reports whether orderID is taken for owner: a payment with
-// it was approved, issued or cancelled (DUPLICATED_ORDER_ID, §7.4). Orders
+// it was approved, issued or cancelled (DUPLICATED_ORDER_ID). Orders
 // whose earlier attempts expired or were aborted may be retried.
 func (s *Server) orderUsedLocked(orderID, owner string) bool {
 	for _, rec := range s.records {
@@ -360,6 +442,9 @@ func (s *Server) newRecordLocked(now time.Time, owner, orderID, orderName string
 			Country:             "KR",
 			Checkout:            &URL{URL: "https://api.tosspayments.com/v1/payments/" + key + "/checkout"},
 		},
+	}
+	if s.cfg.EmptyMethod {
+		rec.p.Method = ptr("")
 	}
 	s.payments[key] = rec
 	s.records = append(s.records, rec)

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// §3.6, §10: issuing a virtual account; the bank may be given as code,
+// Issuing a virtual account; the bank may be given as code,
 // Korean or English name and is answered as the numeric code.
 func TestIssueVirtualAccount(t *testing.T) {
 	tests := []struct{ bank, wantCode string }{
@@ -54,7 +54,7 @@ func TestIssueVirtualAccount(t *testing.T) {
 	}
 }
 
-// §3.6, §7.4: issue-request validation.
+// Issue-request validation.
 func TestIssueVirtualAccountErrors(t *testing.T) {
 	with := func(kv ...any) map[string]any {
 		b := issueBody("order-0001", 10000)
@@ -84,12 +84,12 @@ func TestIssueVirtualAccountErrors(t *testing.T) {
 		{"three-digit bank code", with("bank", "020"), "INVALID_BANK"},
 		{"bank that does not issue", with("bank", "카카오"), "INVALID_BANK"},
 		{"validHours and dueDate", with("validHours", 24, "dueDate", "2024-02-14T00:00:00"), "INVALID_VALID_HOURS_WITH_DUE_DATE_AND_SINGLE"},
-		{"validHours over max", with("validHours", 721), "EXCEED_MAX_VALID_HOURS"},
+		{"validHours over max", with("validHours", 2161), "EXCEED_MAX_VALID_HOURS"},
 		{"validHours zero", with("validHours", 0), "INVALID_REQUEST"},
 		{"dueDate bad format", with("dueDate", "2024-02-14"), "INVALID_DATE"},
 		{"dueDate with offset", with("dueDate", "2024-02-14T00:00:00+09:00"), "INVALID_DATE"},
 		{"dueDate in the past", with("dueDate", "2024-02-13T12:00:00"), "INVALID_DATE"},
-		{"dueDate too far", with("dueDate", "2024-03-20T00:00:00"), "EXCEED_MAX_DUE_DATE"},
+		{"dueDate too far", with("dueDate", "2024-05-13T12:17:58"), "EXCEED_MAX_DUE_DATE"},
 		{"bad email", with("customerEmail", "nobody"), "INVALID_EMAIL"},
 		{"bad phone", with("customerMobilePhone", "010-1234-5678"), "INVALID_REQUEST"},
 		{"bad cash receipt", with("cashReceipt", map[string]any{"type": "기타"}), "INVALID_CASH_RECEIPT_INFO"},
@@ -111,7 +111,7 @@ func TestIssueVirtualAccountErrors(t *testing.T) {
 	if p := decodePayment(t, body); p.VirtualAccount.DueDate != "2024-03-14T12:17:57+09:00" || !p.UseEscrow {
 		t.Errorf("dueDate %s useEscrow %v", p.VirtualAccount.DueDate, p.UseEscrow)
 	}
-	// §3.6: the same orderId again.
+	// The same orderId again.
 	status, body = f.issue(issueBody("order-0001", 10000))
 	wantError(t, status, body, 400, "DUPLICATED_ORDER_ID")
 	// dueDate instead of validHours.
@@ -121,21 +121,24 @@ func TestIssueVirtualAccountErrors(t *testing.T) {
 	}
 }
 
-// §3.6 (UNCERTAIN): the largest validHours is Config.MaxValidHours.
+// The largest validHours is 2160 hours by default, as the v2 SDK's
+// definitions give it; Config.MaxValidHours 720 covers the older pages.
 func TestMaxValidHours(t *testing.T) {
-	f := newFixture(t, Config{MaxValidHours: 2160})
-	b := issueBody("order-0001", 10000)
-	b["validHours"] = 2160
-	if status, body := f.issue(b); status != 200 {
-		t.Fatalf("2160: %d %s", status, body)
+	for _, tt := range []struct{ cfg, max int }{{0, 2160}, {720, 720}} {
+		f := newFixture(t, Config{MaxValidHours: tt.cfg})
+		b := issueBody("order-0001", 10000)
+		b["validHours"] = tt.max
+		if status, body := f.issue(b); status != 200 {
+			t.Fatalf("cfg %d, %d hours: %d %s", tt.cfg, tt.max, status, body)
+		}
+		b = issueBody("order-0002", 10000)
+		b["validHours"] = tt.max + 1
+		status, body := f.issue(b)
+		wantError(t, status, body, 400, "EXCEED_MAX_VALID_HOURS")
 	}
-	b = issueBody("order-0002", 10000)
-	b["validHours"] = 2161
-	status, body := f.issue(b)
-	wantError(t, status, body, 400, "EXCEED_MAX_VALID_HOURS")
 }
 
-// §5, §9: a deposit makes the payment DONE and sends the flat
+// A deposit makes the payment DONE and sends the flat
 // DEPOSIT_CALLBACK, then PAYMENT_STATUS_CHANGED, synchronously.
 func TestDeposit(t *testing.T) {
 	rc := newReceiver(t)
@@ -201,7 +204,7 @@ func TestDeposit(t *testing.T) {
 	}
 }
 
-// §5: after dueDate the account is expired, the status stays
+// After dueDate the account is expired, the status stays
 // WAITING_FOR_DEPOSIT, no webhook is sent and no deposit is possible.
 func TestVirtualAccountExpiry(t *testing.T) {
 	f := newFixture(t, Config{})
@@ -223,7 +226,7 @@ func TestVirtualAccountExpiry(t *testing.T) {
 	}
 }
 
-// §3.4, §5, §11: a virtual account before deposit can only be cancelled in
+// A virtual account before deposit can only be cancelled in
 // full and becomes CANCELED; after deposit a refund account is required.
 func TestVirtualAccountCancel(t *testing.T) {
 	t.Run("before deposit", func(t *testing.T) {
@@ -277,7 +280,7 @@ func TestVirtualAccountCancel(t *testing.T) {
 				wantError(t, status, body, 400, tt.wantCode)
 			})
 		}
-		// Any §10 bank works for refunds, by code or name, partial allowed.
+		// Any bank of Toss's table works for refunds, by code or name, partial allowed.
 		for _, bank := range []string{"카카오", "TOSSBANK"} {
 			status, body := f.cancel(key, account(bank, "12345678901", "박토스"), nil)
 			p := decodePayment(t, body)
@@ -288,7 +291,7 @@ func TestVirtualAccountCancel(t *testing.T) {
 	})
 }
 
-// §3.1, §5: a window VIRTUAL_ACCOUNT payment confirms into
+// A window VIRTUAL_ACCOUNT payment confirms into
 // WAITING_FOR_DEPOSIT with a virtualAccount and a secret.
 func TestWindowVirtualAccount(t *testing.T) {
 	f := newFixture(t, Config{})

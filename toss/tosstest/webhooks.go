@@ -8,10 +8,11 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// Webhook event types the fake sends (§9).
+// Webhook event types the fake sends (https://docs.tosspayments.com/reference/using-api/webhook-events).
 const (
 	EventPaymentStatusChanged = "PAYMENT_STATUS_CHANGED"
 	EventDepositCallback      = "DEPOSIT_CALLBACK"
@@ -20,7 +21,7 @@ const (
 // Webhook is one webhook the fake produced, and what became of its delivery.
 type Webhook struct {
 	// EventType is EventPaymentStatusChanged or EventDepositCallback. (The
-	// DEPOSIT_CALLBACK body itself has no eventType field, as in §9.)
+	// DEPOSIT_CALLBACK body itself has no eventType field, as documented.)
 	EventType string
 	// TransmissionID and TransmissionTime are the values of the
 	// tosspayments-webhook-transmission-id and -time headers.
@@ -61,7 +62,7 @@ func (s *Server) FlushWebhooks() {
 }
 
 // statusChangedLocked records a PAYMENT_STATUS_CHANGED event carrying the
-// payment as it is now (§9).
+// payment as it is now.
 func (s *Server) statusChangedLocked(rec *record, now time.Time) *Webhook {
 	body, err := json.Marshal(struct {
 		EventType string          `json:"eventType"`
@@ -74,8 +75,8 @@ func (s *Server) statusChangedLocked(rec *record, now time.Time) *Webhook {
 	return s.newHookLocked(EventPaymentStatusChanged, body, now)
 }
 
-// depositCallbackLocked records a DEPOSIT_CALLBACK event: the flat body of
-// §9, without eventType, data wrapper or paymentKey.
+// depositCallbackLocked records a DEPOSIT_CALLBACK event: the documented
+// flat body, without eventType, data wrapper or paymentKey.
 func (s *Server) depositCallbackLocked(rec *record, txKey string, now time.Time) *Webhook {
 	secret := ""
 	if rec.p.Secret != nil {
@@ -94,9 +95,18 @@ func (s *Server) depositCallbackLocked(rec *record, txKey string, now time.Time)
 	return s.newHookLocked(EventDepositCallback, body, now)
 }
 
-// eventTime is the createdAt of payment events: microseconds, no offset (§9).
+// eventTime is the createdAt of payment events: Korean time without an
+// offset, in microseconds whose trailing zeros are dropped, so that the
+// fraction has 1–6 digits ("2024-02-13T14:46:59.65327"), or ".000000" on
+// a whole second, as the docs' examples show
+// (https://docs.tosspayments.com/reference/using-api/webhook-events;
+// observed: https://techchat.tosspayments.com/m/1456527343664496660).
 func (s *Server) eventTime(t time.Time) string {
-	return t.In(s.kst).Format("2006-01-02T15:04:05.000000")
+	out := t.In(s.kst).Format("2006-01-02T15:04:05.000000")
+	if trimmed := strings.TrimRight(out, "0"); !strings.HasSuffix(trimmed, ".") {
+		out = trimmed
+	}
+	return out
 }
 
 func (s *Server) newHookLocked(eventType string, body []byte, now time.Time) *Webhook {
@@ -139,8 +149,9 @@ func (s *Server) deliverNow(ctx context.Context, hooks []*Webhook) {
 	}
 }
 
-// deliver POSTs one webhook once (the fake does not retry) with the headers
-// of §9; there is no signature header on payment events.
+// deliver POSTs one webhook once (the fake does not retry) with Toss's
+// tosspayments-webhook-transmission-* headers; there is no signature
+// header on payment events.
 func (s *Server) deliver(ctx context.Context, h *Webhook) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
