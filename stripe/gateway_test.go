@@ -113,6 +113,49 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// Every key prefix against both settings of Config.Live: a live gateway
+// takes only live keys, a test gateway only test keys, and the error names
+// the setting, never the key.
+func TestLiveOrTestKeys(t *testing.T) {
+	for _, tc := range []struct {
+		key      string
+		live, ok bool
+	}{
+		{"sk_test_4eC39HqLyjWDarjtT1zdp7dc", false, true},
+		{"sk_test_4eC39HqLyjWDarjtT1zdp7dc", true, false},
+		{"rk_test_51Habcdefghijklmnop", false, true},
+		{"rk_test_51Habcdefghijklmnop", true, false},
+		{"sk_live_51Habcdefghijklmnop", true, true},
+		{"sk_live_51Habcdefghijklmnop", false, false},
+		{"rk_live_51Habcdefghijklmnop", true, true},
+		{"rk_live_51Habcdefghijklmnop", false, false},
+		{"pk_test_51Habcdefghijklmnop", false, false},
+		{"pk_live_51Habcdefghijklmnop", true, false},
+		{"whsec_51Habcdefghijklmnop", false, false},
+		{"test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", false, false},
+	} {
+		g, err := stripe.New(stripe.Config{SecretKey: payments.Secret(tc.key), Live: tc.live})
+		if (err == nil) != tc.ok {
+			t.Errorf("key %.8s…, Live %v: err %v, want ok %v", tc.key, tc.live, err, tc.ok)
+			continue
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), tc.key[8:]) {
+				t.Errorf("the error shows the key: %v", err)
+			}
+			if strings.HasPrefix(tc.key, "sk_") || strings.HasPrefix(tc.key, "rk_") {
+				if !strings.Contains(err.Error(), "Config.Live") {
+					t.Errorf("key %.8s…, Live %v: %v does not name Config.Live", tc.key, tc.live, err)
+				}
+			}
+			continue
+		}
+		if g.Live() != tc.live {
+			t.Errorf("key %.8s…: Live() = %v, want %v", tc.key, g.Live(), tc.live)
+		}
+	}
+}
+
 func TestNewValidates(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -120,8 +163,8 @@ func TestNewValidates(t *testing.T) {
 		ok   bool
 	}{
 		{"test key", stripe.Config{SecretKey: "sk_test_abc"}, true},
-		{"live key", stripe.Config{SecretKey: "sk_live_abc"}, true},
-		{"restricted key", stripe.Config{SecretKey: "rk_live_abc"}, true},
+		{"live key, live", stripe.Config{SecretKey: "sk_live_abc", Live: true}, true},
+		{"restricted live key, live", stripe.Config{SecretKey: "rk_live_abc", Live: true}, true},
 		{"missing key", stripe.Config{}, false},
 		{"publishable key", stripe.Config{SecretKey: "pk_test_abcsecretvalue"}, false},
 		{"prefix only", stripe.Config{SecretKey: "sk_test_"}, false},
@@ -300,8 +343,10 @@ func TestCheckoutExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Nothing was charged, and the session offered a card and a bank
+	// account: the method is not known.
 	want := &payments.Charge{Session: ch.Session, GatewayOrderID: "ORD-EXP-2", Status: payments.StatusExpired, GatewayStatus: "expired",
-		Method: payments.MethodCard, Amount: 1234, Currency: payments.USD}
+		Amount: 1234, Currency: payments.USD}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("expired session (-want +got):\n%s", diff)
 	}
@@ -540,7 +585,7 @@ func TestConfirmWithPaymentMethod(t *testing.T) {
 	}
 	calls := srv.Calls()
 	last := calls[len(calls)-1]
-	want := url.Values{"payment_method": {stripetest.PMMastercard}, "expand[0]": {"latest_charge"}}
+	want := url.Values{"payment_method": {stripetest.PMMastercard}, "expand[0]": {"latest_charge"}, "expand[1]": {"payment_method"}}
 	if diff := cmp.Diff(want, last.Form); last.Op != stripetest.OpConfirmPaymentIntent || diff != "" {
 		t.Errorf("confirm request %s (-want +got):\n%s", last.Op, diff)
 	}
@@ -559,8 +604,8 @@ func TestConfirmWithPaymentMethod(t *testing.T) {
 }
 
 // TestRefundRequest checks the refund form: explicit amount, Stripe's
-// reason enum chosen from the free text, the text and the refund id in
-// metadata.
+// reason enum only when StripeReason names it (never chosen from the free
+// text), the text and the refund id in metadata.
 func TestRefundRequest(t *testing.T) {
 	t.Parallel()
 	g, srv, _ := gwFake(t, stripetest.Config{})
@@ -571,18 +616,21 @@ func TestRefundRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, tc := range []struct {
-		reason, want string
+		reason, stripeReason string
 	}{
-		{"Customer changed their mind", "requested_by_customer"},
+		{"Customer changed their mind", ""},
+		{"not fraud", ""},
+		{"fraud", ""},
+		{"Suspected FRAUD on this card", ""},
+		{"Duplicate order", ""},
 		{"Duplicate order", "duplicate"},
-		{"중복 결제", "duplicate"},
-		{"Suspected FRAUD on this card", "fraudulent"},
-		{"fraudulent? no: a duplicate charge", "duplicate"},
+		{"stolen card", "fraudulent"},
+		{"asked for it", "requested_by_customer"},
 	} {
-		t.Run(tc.want+"/"+tc.reason, func(t *testing.T) {
+		t.Run(tc.stripeReason+"/"+tc.reason, func(t *testing.T) {
 			key := "rf_" + string(rune('a'+i))
 			res, err := g.Refund(t.Context(), &payments.RefundParams{IdempotencyKey: key, OrderNumber: o.Number, GatewayOrderID: "ORD-RF",
-				Reference: ref, Amount: 1000, Currency: o.Currency, Reason: tc.reason})
+				Reference: ref, Amount: 500, Currency: o.Currency, Reason: tc.reason, StripeReason: tc.stripeReason})
 			if err != nil || res.Status != payments.RefundSucceeded || !strings.HasPrefix(res.Reference, "re_") {
 				t.Fatalf("Refund = %+v, %v", res, err)
 			}
@@ -597,12 +645,14 @@ func TestRefundRequest(t *testing.T) {
 			}
 			want := url.Values{
 				"payment_intent":             {ref},
-				"amount":                     {"1000"},
-				"reason":                     {tc.want},
+				"amount":                     {"500"},
 				"metadata[reason]":           {tc.reason},
 				"metadata[refund_id]":        {key},
 				"metadata[order_number]":     {"ORD-RF"},
 				"metadata[attempt_order_id]": {"ORD-RF"},
+			}
+			if tc.stripeReason != "" {
+				want["reason"] = []string{tc.stripeReason}
 			}
 			if diff := cmp.Diff(want, create.Form); diff != "" {
 				t.Errorf("refund form (-want +got):\n%s", diff)
@@ -610,8 +660,17 @@ func TestRefundRequest(t *testing.T) {
 		})
 	}
 	got, err := g.Lookup(t.Context(), &payments.LookupParams{Reference: ref})
-	if err != nil || got.Status != payments.StatusPartiallyRefunded || got.RefundedAmount != 5000 {
-		t.Errorf("Lookup = %+v, %v; want partially_refunded 5000", got, err)
+	if err != nil || got.Status != payments.StatusPartiallyRefunded || got.RefundedAmount != 4000 {
+		t.Errorf("Lookup = %+v, %v; want partially_refunded 4000", got, err)
+	}
+	// A value outside Stripe's enum is refused before anything is sent.
+	n := srv.Executed(stripetest.OpCreateRefund)
+	if _, err := g.Refund(t.Context(), &payments.RefundParams{IdempotencyKey: "rf_bad", OrderNumber: o.Number, Reference: ref,
+		Amount: 500, Currency: o.Currency, Reason: "x", StripeReason: "fraud"}); payments.Code(err) != payments.CodeInvalidRequest {
+		t.Errorf("Refund with StripeReason fraud: %v, want invalid_request", err)
+	}
+	if srv.Executed(stripetest.OpCreateRefund) != n {
+		t.Error("a refused refund reached Stripe")
 	}
 }
 

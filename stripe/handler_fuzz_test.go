@@ -68,7 +68,8 @@ func FuzzWebhook(f *testing.F) {
 func FuzzWebhookSigned(f *testing.F) {
 	e, ref := hWebhookEnv(f, hOpts{})
 	for _, typ := range []string{"payment_intent.succeeded", "payment_intent.payment_failed", "checkout.session.completed",
-		"checkout.session.expired", "charge.refunded", "refund.updated", "customer.created"} {
+		"checkout.session.expired", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
+		"charge.refunded", "charge.refund.updated", "refund.updated", "customer.created"} {
 		f.Add(hEvent("evt_"+typ, typ, stripego.APIVersion, map[string]any{
 			"id": ref, "payment_intent": ref, "client_reference_id": hUSD, "metadata": map[string]string{"order_number": hUSD}}))
 	}
@@ -76,6 +77,7 @@ func FuzzWebhookSigned(f *testing.F) {
 	f.Add([]byte(`{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","metadata":{"order_number":"ORD-20260122-001"}}}}`))
 	f.Add([]byte(`{"id":"evt_1","type":"refund.updated","data":{"object":{"payment_intent":null,"metadata":null}}}`))
 	f.Add([]byte(`{"id":"evt_1","type":"refund.updated","data":{"object":[]}}`))
+	f.Add([]byte(`{"id":"evt_1","type":"charge.refund.updated","data":{"object":{"id":"re_1","object":"refund","payment_intent":{"id":"pi_1"},"metadata":{"order_number":"ORD-USD-0001"}}}}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		w := e.with(t).deliver(payload, hSign(payload, hSecret, hT0))
 		hFuzzCheck(t, w.Code, w.Body.Bytes(), "signed webhook")

@@ -23,7 +23,6 @@ import (
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/memstore"
 	"github.com/payments-go/payments/paymentstest"
-	"github.com/payments-go/payments/refund"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/stripe/stripetest"
 )
@@ -89,6 +88,7 @@ type hOpts struct {
 	noSecret  bool
 	noAuth    bool
 	tolerance time.Duration
+	live      bool // the Service's Config.Live
 }
 
 // hLogs collects log output, to check that no secret reaches it.
@@ -116,7 +116,7 @@ func hBuild(t testing.TB, gw payments.Gateway, o hOpts) *hEnv {
 		e.secret = ""
 	}
 	svc, err := payments.NewService(payments.Config{
-		Store: memstore.New(), Orders: e.orders, Gateways: []payments.Gateway{gw}, Now: o.now,
+		Store: memstore.New(), Orders: e.orders, Gateways: []payments.Gateway{gw}, Now: o.now, Live: o.live,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func hBuild(t testing.TB, gw payments.Gateway, o hOpts) *hEnv {
 		WebhookSecret:    payments.Secret(e.secret),
 		WebhookTolerance: o.tolerance,
 		AllowedOrigins:   []string{hOrigin, "http://127.0.0.1:8080"},
-		Authorize:        refund.BearerToken(hAdminToken),
+		Authorize:        payments.BearerToken(hAdminToken),
 		Logger:           slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:              o.now,
 	}
@@ -294,8 +294,6 @@ func hGolden(t *testing.T, name string, body []byte) {
 
 func hFixedClock() func() time.Time { return func() time.Time { return hT0 } }
 
-// --- construction ---------------------------------------------------------
-
 func TestNewHandlerValidatesConfig(t *testing.T) {
 	fake := paymentstest.NewGateway("stripe")
 	svc, err := payments.NewService(payments.Config{Store: memstore.New(), Orders: hOrders(), Gateways: []payments.Gateway{fake}})
@@ -327,8 +325,6 @@ func TestNewHandlerValidatesConfig(t *testing.T) {
 	}
 }
 
-// --- routing ----------------------------------------------------------------
-
 func TestHandlerRoutes(t *testing.T) {
 	e := hFakeEnv(t, hOpts{})
 	for _, path := range []string{"/checkout", "/intent", "/confirm", "/verify", "/refund", "/webhook"} {
@@ -345,8 +341,6 @@ func TestHandlerRoutes(t *testing.T) {
 		t.Errorf("unknown path: status %d", w.Code)
 	}
 }
-
-// --- bad input ----------------------------------------------------------------
 
 func TestHandlerBadInput(t *testing.T) {
 	e := hFakeEnv(t, hOpts{})
@@ -453,8 +447,6 @@ func TestHandlerBadInput(t *testing.T) {
 		t.Errorf("logs contain a client secret:\n%s", logs)
 	}
 }
-
-// --- checkout -------------------------------------------------------------------
 
 func TestHandlerCheckout(t *testing.T) {
 	for _, tc := range []struct {
@@ -605,8 +597,6 @@ func TestHandlerCheckoutConfirmRefused(t *testing.T) {
 	}
 }
 
-// --- intent, confirm, verify ----------------------------------------------------
-
 func TestHandlerIntentConfirm(t *testing.T) {
 	e := hFakeEnv(t, hOpts{})
 	in := e.postOK("/intent", hJSON(stripe.IntentRequest{OrderNumber: hUSD, PaymentMethodID: "pm_card_visa"}))
@@ -614,12 +604,12 @@ func TestHandlerIntentConfirm(t *testing.T) {
 	if in["status"] != "ready" || ref == "" || in["client_secret"] != ref+"_secret" || in["order_number"] != hUSD {
 		t.Fatalf("intent = %v", in)
 	}
-	out := e.postOK("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hUSD}))
+	out := e.postOK("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hUSD}))
 	if out["status"] != "paid" || out["gateway_reference"] != ref || out["next_action"] != nil {
 		t.Fatalf("confirm = %v", out)
 	}
 	// A second confirm reports the same and takes nothing.
-	again := e.postOK("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hUSD}))
+	again := e.postOK("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hUSD}))
 	if again["status"] != "paid" || e.fake.Confirmations(ref) != 1 {
 		t.Fatalf("second confirm = %v, confirmations %d", again, e.fake.Confirmations(ref))
 	}
@@ -635,7 +625,7 @@ func TestHandler3DSecureFake(t *testing.T) {
 	in := e.postOK("/intent", hJSON(stripe.IntentRequest{OrderNumber: hUSD, PaymentMethodID: "pm_card_threeDSecure2Required"}))
 	ref := in["payment_intent_id"].(string)
 
-	w := e.post("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hUSD, ReturnURL: hOrigin + "/orders/" + hUSD + "/3ds"}))
+	w := e.post("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hUSD, ReturnURL: hOrigin + "/orders/" + hUSD + "/3ds"}))
 	if w.Code != http.StatusOK {
 		t.Fatalf("confirm: %d %s", w.Code, w.Body)
 	}
@@ -669,7 +659,7 @@ func TestHandler3DSecureStripetest(t *testing.T) {
 		t.Fatalf("intent = %v", in)
 	}
 	var got stripe.ConfirmResponse
-	w := e.post("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hUSD, PaymentIntentID: pi, ReturnURL: hOrigin + "/3ds-done"}))
+	w := e.post("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hUSD, PaymentIntentID: pi, ReturnURL: hOrigin + "/3ds-done"}))
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != http.StatusOK {
 		t.Fatalf("confirm: %d %s", w.Code, w.Body)
 	}
@@ -705,7 +695,7 @@ func TestHandlerDeclineThenRetry(t *testing.T) {
 	if second["payment_intent_id"] == first["payment_intent_id"] {
 		t.Fatal("the retry reused the declined PaymentIntent")
 	}
-	out := e.postOK("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hUSD, PaymentIntentID: second["payment_intent_id"].(string)}))
+	out := e.postOK("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hUSD, PaymentIntentID: second["payment_intent_id"].(string)}))
 	if out["status"] != "paid" || out["gateway_reference"] != second["payment_intent_id"] {
 		t.Fatalf("retry = %v", out)
 	}
@@ -714,7 +704,7 @@ func TestHandlerDeclineThenRetry(t *testing.T) {
 		t.Errorf("attempts = %v", atts)
 	}
 	// The declined one cannot be confirmed any more.
-	hWantError(t, e.post("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hUSD, PaymentIntentID: first["payment_intent_id"].(string)})),
+	hWantError(t, e.post("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hUSD, PaymentIntentID: first["payment_intent_id"].(string)})),
 		http.StatusBadRequest, payments.CodeInvalidRequest)
 }
 
@@ -769,8 +759,6 @@ func TestHandlerVerifyAmountMismatch(t *testing.T) {
 		t.Fatalf("payment = %+v, %v; want not paid", p, err)
 	}
 }
-
-// --- refund -----------------------------------------------------------------
 
 func TestHandlerRefund(t *testing.T) {
 	body := `{"order_number":"` + hUSD + `","amount":500,"reason":"Customer request"}`
@@ -831,8 +819,6 @@ func TestHandlerRefund(t *testing.T) {
 	})
 }
 
-// --- idempotency ------------------------------------------------------------
-
 func TestHandlerIdempotencyKey(t *testing.T) {
 	e := hFakeEnv(t, hOpts{})
 	body := hJSON(stripe.IntentRequest{OrderNumber: hUSD, PaymentMethodID: "pm_card_visa"})
@@ -867,8 +853,6 @@ func TestHandlerIdempotencyKey(t *testing.T) {
 	hWantError(t, e.post("/intent", bad, "Idempotency-Key", "bad-1"), http.StatusNotFound, payments.CodeOrderNotFound)
 }
 
-// --- example ----------------------------------------------------------------
-
 // The Stripe routes mounted under /payments/stripe/, as the example shop
 // does, here against the in-process stripetest sandbox.
 func ExampleNewHandler() {
@@ -892,7 +876,7 @@ func ExampleNewHandler() {
 		Service:        svc,
 		WebhookSecret:  payments.Secret(sandbox.WebhookSecret()), // STRIPE_WEBHOOK_SECRET in production
 		AllowedOrigins: []string{"https://shop.example"},
-		Authorize:      refund.BearerToken("admin-token"),
+		Authorize:      payments.BearerToken("admin-token"),
 	})
 	if err != nil {
 		panic(err)

@@ -369,7 +369,8 @@ func TestConfirmRequest(t *testing.T) {
 	}
 	posts := m.requests(http.MethodPost, gwConfirmPath)
 	wantPost := []gwRequest{{Method: http.MethodPost, Path: gwConfirmPath, IdempotencyKey: p.IdempotencyKey, Form: url.Values{
-		"payment_method": {"pm_card_threeDSecure2Required"}, "return_url": {"https://shop.example/return"}, "expand[0]": {"latest_charge"}}}}
+		"payment_method": {"pm_card_threeDSecure2Required"}, "return_url": {"https://shop.example/return"}, "expand[0]": {"latest_charge"},
+		"expand[1]": {"payment_method"}}}}
 	if diff := cmp.Diff(wantPost, posts); diff != "" {
 		t.Errorf("confirm requests (-want +got):\n%s", diff)
 	}
@@ -443,7 +444,7 @@ func TestRefundCreates(t *testing.T) {
 			}
 			posts := m.requests(http.MethodPost, gwRefundsPath)
 			want := []gwRequest{{Method: http.MethodPost, Path: gwRefundsPath, IdempotencyKey: "rf_target", Form: url.Values{
-				"payment_intent": {"pi_3Ofixture"}, "amount": {"500"}, "reason": {"requested_by_customer"},
+				"payment_intent": {"pi_3Ofixture"}, "amount": {"500"},
 				"metadata[refund_id]": {"rf_target"}, "metadata[reason]": {"changed mind"},
 				"metadata[order_number]": {"ORD-1"}, "metadata[attempt_order_id]": {"ORD-1-2"}}}}
 			if diff := cmp.Diff(want, posts); diff != "" {
@@ -547,7 +548,9 @@ func TestLookupMapping(t *testing.T) {
 		{fixture: "pi_requires_action_sdk.json", want: pi(payments.StatusRequiresAction, "requires_action", nil)},
 		{fixture: "pi_processing.json", want: pi(payments.StatusProcessing, "processing", nil)},
 		{fixture: "pi_requires_capture.json", want: pi(payments.StatusProcessing, "requires_capture", nil)},
-		{fixture: "pi_succeeded.json", want: pi(payments.StatusPaid, "succeeded", func(c *payments.Charge) { c.PaidAt = paid })},
+		{fixture: "pi_succeeded.json", want: pi(payments.StatusPaid, "succeeded", func(c *payments.Charge) {
+			c.PaidAt, c.Method = paid, payments.MethodCard
+		})},
 		{fixture: "pi_succeeded_unexpanded.json", want: pi(payments.StatusPaid, "succeeded", func(c *payments.Charge) {
 			c.PaidAt = time.Unix(1700000000, 0).UTC()
 		})},
@@ -562,20 +565,30 @@ func TestLookupMapping(t *testing.T) {
 			c.PaidAt, c.Amount, c.Currency = paid, 58990, payments.KRW
 		})},
 		{fixture: "cs_open.json", session: true, want: cs(payments.StatusReady, "open", func(c *payments.Charge) {
-			c.RedirectURL = "https://checkout.stripe.com/c/pay/cs_test_fixture"
+			c.RedirectURL, c.Method = "https://checkout.stripe.com/c/pay/cs_test_fixture", ""
 		})},
 		{fixture: "cs_open_pi_failed.json", session: true, want: cs(payments.StatusReady, "open", func(c *payments.Charge) {
 			c.RedirectURL, c.Reference = "https://checkout.stripe.com/c/pay/cs_test_fixture", "pi_3Ofixture"
 		})},
-		{fixture: "cs_expired.json", session: true, want: cs(payments.StatusExpired, "expired", nil)},
+		{fixture: "cs_expired.json", session: true, want: cs(payments.StatusExpired, "expired", func(c *payments.Charge) { c.Method = "" })},
 		{fixture: "cs_complete_unpaid.json", session: true, want: cs(payments.StatusProcessing, "processing", func(c *payments.Charge) {
 			c.Reference = "pi_3Ofixture"
 		})},
 		{fixture: "cs_complete_paid.json", session: true, want: cs(payments.StatusPaid, "succeeded", func(c *payments.Charge) {
-			c.Reference, c.PaidAt = "pi_3Ofixture", paid
+			c.Reference, c.PaidAt, c.Method = "pi_3Ofixture", paid, payments.MethodCard
+		})},
+		{fixture: "cs_complete_unpaid_ach.json", session: true, want: cs(payments.StatusProcessing, "processing", func(c *payments.Charge) {
+			c.Reference, c.Method, c.Amount, c.Currency = "pi_3Ofixture", payments.MethodTransfer, 1999, payments.USD
+		})},
+		{fixture: "cs_complete_async_failed.json", session: true, want: cs(payments.StatusFailed, "requires_payment_method", func(c *payments.Charge) {
+			c.Reference, c.Method, c.Amount, c.Currency = "pi_3Ofixture", payments.MethodTransfer, 1999, payments.USD
+			c.Failure = &payments.Failure{Code: "insufficient_funds", Message: "The customer's account has insufficient funds to cover this payment."}
+		})},
+		{fixture: "cs_complete_no_payment_required.json", session: true, want: cs(payments.StatusPaid, "complete", func(c *payments.Charge) {
+			c.Amount, c.Method = 0, ""
 		})},
 		{fixture: "cs_complete_paid_unexpanded.json", session: true, want: cs(payments.StatusPaid, "complete", func(c *payments.Charge) {
-			c.Reference = "pi_3Ofixture"
+			c.Reference, c.Method = "pi_3Ofixture", ""
 		})},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {

@@ -154,7 +154,7 @@ func TestStripeMockIntentConfirmRefund(t *testing.T) {
 	}
 
 	res, err := g.Refund(t.Context(), &payments.RefundParams{IdempotencyKey: "rf_mock_1", OrderNumber: o.Number, Reference: ch.Reference,
-		Amount: 500, Currency: payments.USD, Reason: "Duplicate order"})
+		Amount: 500, Currency: payments.USD, Reason: "Duplicate order", StripeReason: "duplicate"})
 	if err != nil {
 		t.Fatalf("Refund rejected by stripe-mock: %v", err)
 	}

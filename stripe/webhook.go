@@ -12,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/payments-go/payments"
+	"github.com/payments-go/payments/internal/httpjson"
 )
 
 // DefaultWebhookTolerance is how far a webhook's signed timestamp may be
@@ -53,12 +54,20 @@ var (
 	// future means a wrong clock or a forged header and is refused too.
 	ErrWebhookTooNew = errors.New("stripe: webhook timestamp is in the future beyond the tolerance")
 	// ErrWebhookMalformed: the signature is valid but the payload is not
-	// a Stripe event (not JSON, or no id, type or data.object).
+	// a Stripe event (not JSON, or no id, type or data.object), or it is
+	// ambiguous: a key is given twice in one object, or in two spellings
+	// that differ only in case.
 	ErrWebhookMalformed = errors.New("stripe: webhook payload is not a Stripe event")
+	// ErrWebhookLivemode: the event is genuine but of the other mode
+	// (livemode true for a test key, or false for a live key;
+	// https://docs.stripe.com/keys): the handler answers 400
+	// invalid_signature and applies nothing.
+	ErrWebhookLivemode = errors.New("stripe: webhook event is of the other mode than the key")
 )
 
-// VerifyWebhook checks a webhook delivery and returns its event. It is a
-// pure function of its arguments: payload is the raw request body exactly
+// VerifyWebhook checks a webhook delivery, signed as
+// https://docs.stripe.com/webhooks describes, and returns its event. It is
+// a pure function of its arguments: payload is the raw request body exactly
 // as received, header the Stripe-Signature header, now the current time
 // and tolerance the largest allowed distance between now and the signed
 // timestamp, in either direction (zero or negative means
@@ -72,7 +81,9 @@ var (
 // [payments.Service.HandleNotification] does. stripe-go measures
 // staleness with the wall clock and not at all for timestamps from the
 // future, so VerifyWebhook asks it to ignore the tolerance and checks both
-// directions itself against now.
+// directions itself against now. A correctly signed payload in which a
+// key is given twice, or in two spellings that differ only in case, is
+// refused as [ErrWebhookMalformed].
 //
 // Errors are described at [ErrWebhookBadSignature] and its siblings; they
 // never contain the secret or the payload.
@@ -115,7 +126,24 @@ func VerifyWebhook(payload []byte, header string, secret payments.Secret, now ti
 	if ev.ID == "" || ev.Type == "" || ev.Data == nil || ev.Data.Object == nil {
 		return stripego.Event{}, malformed()
 	}
+	// stripe-go decodes with encoding/json, which lets the last of two
+	// equal keys win. Like every JSON body the library takes, a payload
+	// that is ambiguous that way is refused, so that nothing that reads
+	// the first value can disagree with what is acted on.
+	if err := httpjson.UnmarshalEvent(payload, &eventKeys{}); err != nil {
+		return stripego.Event{}, ambiguous(err)
+	}
 	return ev, nil
+}
+
+// eventKeys are the keys of an event VerifyWebhook's callers read; every
+// other key is unknown to it and only checked for duplicates.
+type eventKeys struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Data struct {
+		Object json.RawMessage `json:"object"`
+	} `json:"data"`
 }
 
 // signedTimestamp reads the t= element of a Stripe-Signature header the
@@ -170,85 +198,13 @@ func malformed() error {
 	return &payments.Error{Code: payments.CodeInvalidRequest, Message: "webhook payload is not a Stripe event", Err: ErrWebhookMalformed}
 }
 
-// The events the webhook acts on. Every other type is acknowledged with
-// 200 and ignored.
-var (
-	sessionEvents = map[stripego.EventType]bool{
-		stripego.EventTypeCheckoutSessionCompleted:             true,
-		stripego.EventTypeCheckoutSessionAsyncPaymentSucceeded: true,
-		stripego.EventTypeCheckoutSessionAsyncPaymentFailed:    true,
-		stripego.EventTypeCheckoutSessionExpired:               true,
+// ambiguous is the error for a signed payload with a duplicated or
+// case-variant key; err, from httpjson, names the key.
+func ambiguous(err error) error {
+	msg := "webhook payload is not a Stripe event"
+	var pe *payments.Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		msg += ": " + pe.Message
 	}
-	intentEvents = map[stripego.EventType]bool{
-		stripego.EventTypePaymentIntentSucceeded:     true,
-		stripego.EventTypePaymentIntentPaymentFailed: true,
-		stripego.EventTypePaymentIntentCanceled:      true,
-	}
-	refundEvents = map[stripego.EventType]bool{
-		stripego.EventTypeChargeRefunded: true, // object: charge
-		stripego.EventTypeRefundUpdated:  true, // object: refund
-	}
-)
-
-// eventObject holds the few fields read from an event's data.object: the
-// ones that are stable across API versions. Nothing else in the event is
-// trusted; the Service re-reads the object from Stripe.
-type eventObject struct {
-	ID                string            `json:"id"`
-	ClientReferenceID string            `json:"client_reference_id"`
-	Metadata          map[string]string `json:"metadata"`
-	PaymentIntent     expandableID      `json:"payment_intent"`
-}
-
-// expandableID decodes a Stripe expandable field: an id string, an
-// expanded object with an id, or null.
-type expandableID string
-
-func (e *expandableID) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*e = expandableID(s)
-		return nil
-	}
-	var o struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(b, &o); err != nil {
-		return err
-	}
-	*e = expandableID(o.ID)
-	return nil
-}
-
-// notification maps a verified event to the Service's notification. It
-// returns ok=false, with a reason, for events the webhook does not act on.
-func notification(ev stripego.Event) (nt payments.Notification, ok bool, reason string) {
-	nt = payments.Notification{Gateway: handlerGateway, EventID: ev.ID}
-	isSession, isIntent, isRefund := sessionEvents[ev.Type], intentEvents[ev.Type], refundEvents[ev.Type]
-	if !isSession && !isIntent && !isRefund {
-		return nt, false, "event type not handled"
-	}
-	var obj eventObject
-	if err := json.Unmarshal(ev.Data.Raw, &obj); err != nil {
-		return nt, false, "event object not understood"
-	}
-	nt.OrderNumber = obj.Metadata["order_number"]
-	switch {
-	case isSession:
-		if nt.OrderNumber == "" {
-			nt.OrderNumber = obj.ClientReferenceID
-		}
-		nt.Session = obj.ID
-	case isIntent:
-		nt.Reference = obj.ID
-	case isRefund:
-		nt.Reference = string(obj.PaymentIntent)
-	}
-	switch {
-	case nt.OrderNumber == "":
-		return nt, false, "event names no order"
-	case nt.Session == "" && nt.Reference == "":
-		return nt, false, "event names no session or payment intent"
-	}
-	return nt, true, ""
+	return &payments.Error{Code: payments.CodeInvalidRequest, Message: msg, Err: ErrWebhookMalformed}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/payments-go/payments"
+	"github.com/payments-go/payments/paymentstest"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/stripe/stripetest"
 )
@@ -230,9 +231,10 @@ func TestWebhookPaymentIntentSucceeded(t *testing.T) {
 		t.Fatalf("status = %s, want paid", s)
 	}
 
-	// Stripe delivers again: acknowledged, and Stripe is not asked again.
-	hWantAnswer(t, e.deliver(payload, header), "duplicate")
-	hWantAnswer(t, e.deliver(payload, hSign(payload, hSecret, hT0.Add(time.Second))), "duplicate")
+	// Stripe delivers again: acknowledged as processed (it was), and
+	// Stripe is not asked again.
+	hWantAnswer(t, e.deliver(payload, header), "processed")
+	hWantAnswer(t, e.deliver(payload, hSign(payload, hSecret, hT0.Add(time.Second))), "processed")
 	if got := e.lookups() - before; got != 1 {
 		t.Errorf("lookups after redeliveries = %d, want 1", got)
 	}
@@ -405,7 +407,7 @@ func TestWebhookStripetestDelivery(t *testing.T) {
 
 	// 3-D Secure through /confirm, completed by the customer.
 	in := e.postOK("/intent", hJSON(stripe.IntentRequest{OrderNumber: hOrder3, PaymentMethodID: stripetest.PMThreeDSecure}))
-	if out := e.postOK("/confirm", hJSON(stripe.ConfirmBody{OrderNumber: hOrder3, ReturnURL: hOrigin + "/3ds"})); out["status"] != "requires_action" {
+	if out := e.postOK("/confirm", hJSON(stripe.ConfirmRequest{OrderNumber: hOrder3, ReturnURL: hOrigin + "/3ds"})); out["status"] != "requires_action" {
 		t.Fatalf("confirm = %v", out["status"])
 	}
 	if err := e.srv.Authenticate(in["payment_intent_id"].(string), true); err != nil {
@@ -441,5 +443,53 @@ func TestWebhookStripetestDelivery(t *testing.T) {
 	}
 	if now := e.srv.Executed(stripetest.OpGetCheckoutSession) + e.srv.Executed(stripetest.OpGetPaymentIntent); now != gets {
 		t.Errorf("redeliveries read Stripe %d times", now-gets)
+	}
+}
+
+// liveGateway is paymentstest's fake reporting a live key.
+type liveGateway struct{ *paymentstest.Gateway }
+
+func (liveGateway) Live() bool { return true }
+
+// A genuine, correctly signed event of the other mode than the gateway's
+// key is refused with 400 invalid_signature and changes nothing: a test
+// event never settles a live payment, nor a live event a test payment.
+func TestWebhookOfTheOtherModeRefused(t *testing.T) {
+	for _, live := range []bool{false, true} {
+		fake := paymentstest.NewGateway("stripe")
+		var gw payments.Gateway = fake
+		if live {
+			gw = liveGateway{fake}
+		}
+		e := hBuild(t, gw, hOpts{now: hFixedClock(), live: live})
+		e.fake = fake
+		fake.RequireAction("https://hooks.stripe.test/3ds")
+		in := e.postOK("/intent", hJSON(stripe.IntentRequest{OrderNumber: hUSD, PaymentMethodID: "pm_card_visa"}))
+		ref := in["payment_intent_id"].(string)
+		_ = e.postOK("/confirm", `{"order_number":"`+hUSD+`","return_url":"`+hOrigin+`/3ds"}`)
+		if err := fake.CompleteAction(ref); err != nil {
+			t.Fatal(err)
+		}
+		ev := func(id string, livemode bool) []byte {
+			var m map[string]any
+			if err := json.Unmarshal(hEvent(id, "payment_intent.succeeded", stripego.APIVersion, hIntentObject(ref, hUSD)), &m); err != nil {
+				t.Fatal(err)
+			}
+			m["livemode"] = livemode
+			b, _ := json.Marshal(m)
+			return b
+		}
+		before := e.lookups()
+		other := ev("evt_other_mode", !live)
+		w := e.deliver(other, hSign(other, hSecret, hT0))
+		hWantError(t, w, http.StatusBadRequest, payments.CodeInvalidSignature)
+		if got := e.lookups() - before; got != 0 || e.status(hUSD) != payments.StatusRequiresAction {
+			t.Fatalf("live %v: an event of the other mode was applied: %d lookups, status %s", live, got, e.status(hUSD))
+		}
+		same := ev("evt_same_mode", live)
+		hWantAnswer(t, e.deliver(same, hSign(same, hSecret, hT0)), "processed")
+		if s := e.status(hUSD); s != payments.StatusPaid {
+			t.Fatalf("live %v: an event of the same mode left %s", live, s)
+		}
 	}
 }

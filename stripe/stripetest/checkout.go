@@ -2,9 +2,12 @@ package stripetest
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/payments-go/payments/internal/web"
 )
 
 // Checkout Session lifetime limits (Stripe: 30 minutes to 24 hours).
@@ -41,13 +44,7 @@ func (s *Server) createSession(req *apiRequest) (any, *Error) {
 	locale, _ := p.str("locale")
 	topCurrency, hasTopCurrency := p.str("currency")
 	expiresAt, hasExpiresAt := p.int("expires_at")
-	if types, ok := p.strings("payment_method_types"); ok {
-		for _, t := range types {
-			if t != "card" {
-				return nil, errUnsupported("payment_method_types", "payment method type "+strconv.Quote(truncate(t, 30))+" (only card)")
-			}
-		}
-	}
+	types, hasTypes := p.strings("payment_method_types")
 	p.enum("submit_type", "auto", "book", "donate", "pay")
 	p.enum("billing_address_collection", "auto", "required")
 	p.bool("allow_promotion_codes")
@@ -79,7 +76,7 @@ func (s *Server) createSession(req *apiRequest) (any, *Error) {
 		}
 	}
 	if len([]rune(clientRef)) > 200 {
-		return nil, errInvalid("client_reference_id", "Invalid string: "+truncate(clientRef, 20)+"; must be at most 200 characters")
+		return nil, errInvalid("client_reference_id", "Invalid string: "+web.Clip(clientRef, 20)+"; must be at most 200 characters")
 	}
 
 	now := s.now().Unix()
@@ -130,6 +127,16 @@ func (s *Server) createSession(req *apiRequest) (any, *Error) {
 		if err := checkAmount("line_items", cs.amountTotal, cs.currency); err != nil {
 			return nil, err
 		}
+	}
+	if hasTypes {
+		if err := checkTypes("payment_method_types", types, cs.currency); err != nil {
+			return nil, err
+		}
+		cs.pmTypes = slices.Clone(types)
+	} else {
+		// Dynamic payment methods: the Dashboard's, for this currency
+		// (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods).
+		cs.pmTypes = s.dashboardTypes(cs.currency)
 	}
 	exp, err := parseExpand(kindSession, expand)
 	if err != nil {
@@ -193,7 +200,7 @@ func lineItemParams(it obj) (lineItem, *Error) {
 		}
 		v, err := strconv.ParseInt(whole, 10, 64)
 		if err != nil {
-			return lineItem{}, errInvalid(pd.name("unit_amount_decimal"), "Invalid decimal: "+truncate(dec, 40))
+			return lineItem{}, errInvalid(pd.name("unit_amount_decimal"), "Invalid decimal: "+web.Clip(dec, 40))
 		}
 		amount = v
 	case !hasAmount:
@@ -241,7 +248,7 @@ func (s *Server) getSession(req *apiRequest) (any, *Error) {
 	}
 	cs := s.session(req.id)
 	if cs == nil {
-		return nil, errNoSuch("checkout.session", truncate(req.id, 80), "id")
+		return nil, errNoSuch("checkout.session", web.Clip(req.id, 80), "id")
 	}
 	return s.renderSession(cs, exp), nil
 }
@@ -260,7 +267,7 @@ func (s *Server) expireSessionAPI(req *apiRequest) (any, *Error) {
 	}
 	cs := s.session(req.id)
 	if cs == nil {
-		return nil, errNoSuch("checkout.session", truncate(req.id, 80), "id")
+		return nil, errNoSuch("checkout.session", web.Clip(req.id, 80), "id")
 	}
 	if err := s.expireOpen(cs); err != nil {
 		return nil, err
@@ -334,13 +341,24 @@ func (s *Server) paySession(cs *checkoutSession, pmID, base string) (string, *Er
 		return "", errInvalid("", "This Checkout Session is no longer open (status "+cs.status+").")
 	}
 	if cs.amountTotal == 0 {
+		// Nothing to collect, as with a 100% discount: complete without
+		// a PaymentIntent
+		// (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-payment_status).
 		cs.status, cs.paymentStatus, cs.lastError = "complete", "no_payment_required", ""
 		s.emit("checkout.session.completed", s.renderSession(cs, nil))
 		return "", nil
 	}
+	pm, err := s.resolvePM(pmID, "payment_method")
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(cs.pmTypes, pm.test.typ) {
+		return "", errInvalid("payment_method", "This Checkout Session does not offer payment method type "+pm.test.typ+" (it offers "+strings.Join(cs.pmTypes, ", ")+").")
+	}
 	pi := s.intents[cs.paymentIntent]
 	if pi == nil || pi.status != "requires_payment_method" {
 		pi = s.newIntent(cs.amountTotal, cs.currency)
+		pi.pmTypes = slices.Clone(cs.pmTypes)
 		pi.metadata = cloneMap(cs.piMetadata)
 		pi.description = cs.piDescription
 		pi.receiptEmail = cs.customerEmail
@@ -348,21 +366,55 @@ func (s *Server) paySession(cs *checkoutSession, pmID, base string) (string, *Er
 		s.intents[pi.id] = pi
 		cs.paymentIntent = pi.id
 	}
-	pm, err := s.resolvePM(pmID, "payment_method")
-	if err != nil {
-		return "", err
-	}
 	pi.paymentMethod = pm.id
 	returnURL := base + "/sandbox/checkout/" + cs.id
 	if err := s.confirm(pi, base, returnURL, false, false); err != nil {
 		cs.lastError = err.Message
 		return "", err
 	}
-	if pi.status == "requires_action" {
+	switch pi.status {
+	case "requires_action":
 		return pi.attempt, nil
+	case "processing":
+		// A delayed method: the session is complete and unpaid until the
+		// bank settles (https://docs.stripe.com/checkout/fulfillment).
+		cs.status, cs.paymentStatus, cs.lastError = "complete", "unpaid", ""
+		s.emit("checkout.session.completed", s.renderSession(cs, nil))
+		return "", nil
 	}
 	s.finishSession(cs, pi)
 	return "", nil
+}
+
+// Discount applies a percent-off discount (1 to 100) to the open Checkout
+// Session id, as a coupon in discounts or a promotion code the customer
+// enters on the hosted page does
+// (https://docs.stripe.com/payments/checkout/discounts): amount_total
+// becomes the discounted total (rounded down to the minor unit) and
+// total_details.amount_discount the difference. With 100 the total is 0,
+// and paying completes the session with payment_status
+// no_payment_required and no PaymentIntent. The fake does not require
+// allow_promotion_codes, so that a test can give a session a total its
+// creator never asked for. It returns an *[Error] for an unknown session,
+// one that is not open, one already discounted or a percentage out of
+// range.
+func (s *Server) Discount(id string, percentOff int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.session(id)
+	switch {
+	case cs == nil:
+		return errNoSuch("checkout.session", id, "id")
+	case cs.status != "open":
+		return errInvalid("", "This Checkout Session is no longer open (status "+cs.status+").")
+	case cs.percentOff != 0:
+		return errInvalid("discounts", "This Checkout Session already has a discount.")
+	case percentOff < 1 || percentOff > 100:
+		return errInvalid("percent_off", "percent_off must be between 1 and 100.")
+	}
+	discount := cs.amountTotal - cs.amountTotal*(100-percentOff)/100
+	cs.percentOff, cs.amountDiscount, cs.amountTotal = percentOff, discount, cs.amountTotal-discount
+	return nil
 }
 
 // finishSession completes cs after its PaymentIntent succeeded.

@@ -3,6 +3,8 @@ package stripetest
 import (
 	"strconv"
 	"strings"
+
+	"github.com/payments-go/payments/internal/web"
 )
 
 // currencyExponent is the number of minor-unit digits Stripe uses for an
@@ -116,7 +118,7 @@ func checkAmount(param string, amount int64, currency string) *Error {
 func normCurrency(param, c string) (string, *Error) {
 	c = strings.ToLower(c)
 	if len(c) != 3 || strings.Trim(c, "abcdefghijklmnopqrstuvwxyz") != "" {
-		return "", errInvalid(param, "Invalid currency: "+truncate(c, 10)+". Stripe currently supports these currencies: https://stripe.com/docs/currencies")
+		return "", errInvalid(param, "Invalid currency: "+web.Clip(c, 10)+". Stripe currently supports these currencies: https://stripe.com/docs/currencies")
 	}
 	return c, nil
 }

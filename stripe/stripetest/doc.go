@@ -3,7 +3,8 @@
 // offline. Point stripe-go v76 at it and it behaves like api.stripe.com in
 // test mode for Checkout Sessions, PaymentIntents and refunds, with a
 // sandbox hosted-checkout page, 3-D Secure challenges, decline test cards,
-// idempotent replay and signed webhook events.
+// a delayed bank debit, refunds that settle later, idempotent replay and
+// signed webhook events.
 //
 // # Using it with stripe-go
 //
@@ -25,20 +26,23 @@
 // POST /v1/checkout/sessions, GET /v1/checkout/sessions/{id},
 // POST /v1/checkout/sessions/{id}/expire, POST /v1/payment_intents,
 // GET /v1/payment_intents/{id}, POST /v1/payment_intents/{id}/confirm,
-// POST /v1/payment_intents/{id}/cancel, POST /v1/refunds,
-// GET /v1/refunds/{id} and GET /v1/charges/{id}. Bodies are decoded as
+// POST /v1/payment_intents/{id}/cancel, POST /v1/refunds, GET /v1/refunds
+// (payment_intent or charge, limit, starting_after, ending_before; newest
+// first), GET /v1/refunds/{id} and GET /v1/charges/{id}. Bodies are decoded as
 // stripe-go sends them (nested keys such as
 // line_items[0][price_data][currency], metadata[k], expand[0] or
 // expand[]); unknown parameters are rejected with parameter_unknown, as
 // Stripe does. Responses are Stripe-shaped JSON that decodes into the v76
-// types, expandable fields honour expand, and errors use Stripe's
-// {"error": {...}} shape, codes and HTTP statuses (401 for a missing or
-// non-test key, 404 resource_missing, 402 card_error, 400
-// idempotency_error ...).
+// types, expandable fields honour expand
+// (https://docs.stripe.com/api/expanding_objects), and errors use Stripe's
+// {"error": {...}} shape, codes and HTTP statuses
+// (https://docs.stripe.com/api/errors: 401 for a missing or non-test key,
+// 404 resource_missing, 402 card_error, 400 idempotency_error ...).
 //
 // # Test payment methods
 //
-// [PMVisa] and [PMMastercard] succeed; [PMDeclined],
+// The payment methods are Stripe's own test ones
+// (https://docs.stripe.com/testing). [PMVisa] and [PMMastercard] succeed; [PMDeclined],
 // [PMInsufficientFunds], [PMLostCard], [PMExpiredCard], [PMIncorrectCVC]
 // and [PMProcessingError] fail with a 402 card error whose decline code
 // matches Stripe's, leaving the PaymentIntent in requires_payment_method
@@ -50,6 +54,38 @@
 // and redirects to return_url with payment_intent,
 // payment_intent_client_secret and redirect_status.
 //
+// [PMUSBankAccount] and its siblings are ACH Direct Debit bank accounts
+// (type us_bank_account, USD only;
+// https://docs.stripe.com/payments/ach-direct-debit): the charge is
+// pending and the PaymentIntent processing (a Checkout Session completes
+// with payment_status unpaid) until [Server.Settle] settles the debit,
+// which then succeeds or fails with the events Stripe sends
+// (payment_intent.succeeded or payment_intent.payment_failed, and
+// checkout.session.async_payment_succeeded or _failed). A PaymentIntent
+// refuses a payment method of a type it does not accept, with
+// payment_intent_incompatible_payment_method.
+//
+// # Payment method types
+//
+// A Checkout Session created without payment_method_types offers the
+// Dashboard's methods ([Config].DashboardPaymentMethodTypes; default card
+// and us_bank_account) that take its currency, as Stripe's dynamic payment
+// methods do; with payment_method_types it offers those. The fake models
+// card and us_bank_account and refuses other types by name.
+//
+// # Refunds
+//
+// A card refund succeeds at once. As with Stripe's refund test cards
+// (https://docs.stripe.com/testing#refunds), a refund of [PMPendingRefund]
+// (or of a bank debit) starts pending and one of [PMRefundFail] starts
+// succeeded; [Server.SettleRefund] settles them (succeeded, respectively
+// failed), and [Server.FailRefund] fails any pending or succeeded refund.
+// At the pinned API version 2023-10-16 a refund sends charge.refunded when
+// created and charge.refund.updated when its status changes; refund.*
+// events come only with [Config].AcaciaRefundEvents, as from
+// 2024-10-28.acacia
+// (https://docs.stripe.com/changelog/acacia/2024-10-28/refund-webhook-update).
+//
 // # Hosted checkout sandbox
 //
 // A session's url leads to GET /sandbox/checkout/{id}, a small page
@@ -57,12 +93,15 @@
 // test cards. Pay completes the session and 303-redirects to success_url
 // with {CHECKOUT_SESSION_ID} replaced; Cancel goes to cancel_url.
 // [Server.CompleteSession] and [Server.ExpireSession] do the same without
-// a browser.
+// a browser. [Server.Discount] applies a percent-off discount, as a coupon
+// or promotion code would (https://docs.stripe.com/payments/checkout/discounts);
+// at 100% the session completes with payment_status no_payment_required
+// and amount_total 0, without a PaymentIntent.
 //
 // # Idempotency
 //
-// As with Stripe, a POST carrying an Idempotency-Key is executed once per
-// API key: a repeat with the same parameters replays the stored response
+// As with Stripe (https://docs.stripe.com/api/idempotent_requests), a POST
+// carrying an Idempotency-Key is executed once per API key: a repeat with the same parameters replays the stored response
 // with the header Idempotent-Replayed: true, and a repeat with different
 // parameters or on another endpoint fails with a 400 idempotency_error.
 // Only executed requests (successes and card declines) are stored, for 24
@@ -71,11 +110,15 @@
 // # Events
 //
 // The server records checkout.session.completed, checkout.session.expired,
-// payment_intent.succeeded, payment_intent.payment_failed,
-// payment_intent.requires_action, payment_intent.canceled and
-// charge.refunded events ([Server.Events]), with api_version pinned to
-// stripe-go's. If [Config].WebhookURL is set it delivers them, signed
-// like Stripe (Stripe-Signature: t=...,v1=...), from a goroutine that runs
+// checkout.session.async_payment_succeeded and _failed,
+// payment_intent.succeeded, payment_intent.processing,
+// payment_intent.payment_failed, payment_intent.requires_action,
+// payment_intent.canceled, charge.pending, charge.succeeded,
+// charge.failed (for bank debits), charge.refunded and
+// charge.refund.updated events ([Server.Events]), with api_version pinned
+// to stripe-go's. If [Config].WebhookURL is set it delivers them, signed
+// like Stripe (Stripe-Signature: t=...,v1=...;
+// https://docs.stripe.com/webhooks), from a goroutine that runs
 // only while events are queued; [Server.Flush] waits for the queue and
 // [Server.Close] stops delivery. [Server.SignedEvent] and [Server.Sign]
 // build signed payloads for webhook handler tests.
@@ -89,9 +132,9 @@
 //
 // # Limits
 //
-// Only card payments with automatic capture in payment mode are modelled:
-// no customers, prices, products, setup or subscription mode, manual
-// capture or embedded checkout (these are rejected with a message naming
-// stripetest). Amount minimums are checked for a few major currencies
-// only.
+// Only card and ACH Direct Debit payments with automatic capture in
+// payment mode are modelled: no customers, prices, products, setup or
+// subscription mode, manual capture, bank-debit mandates or embedded
+// checkout (these are rejected with a message naming stripetest). Amount
+// minimums are checked for a few major currencies only.
 package stripetest

@@ -49,13 +49,15 @@ type eventData struct {
 	Object any `json:"object"`
 }
 
-func (s *Server) eventPayload(eventType string, object any) []byte {
+// eventPayload renders an event with the given id, as Stripe's Event
+// object (https://docs.stripe.com/api/events/object).
+func (s *Server) eventPayload(id, eventType string, object any) []byte {
 	pending := 0
 	if s.hookURL != "" {
 		pending = 1
 	}
 	return jsonBytes(eventJSON{
-		ID: newID("evt_", 24), Object: "event", APIVersion: stripego.APIVersion, Created: s.now().Unix(),
+		ID: id, Object: "event", APIVersion: stripego.APIVersion, Created: s.now().Unix(),
 		Data: eventData{Object: object}, PendingWebhooks: pending,
 		Request: map[string]any{"id": nil, "idempotency_key": nil}, Type: eventType,
 	})
@@ -63,12 +65,8 @@ func (s *Server) eventPayload(eventType string, object any) []byte {
 
 // emit records an event and queues its delivery. Called with s.mu held.
 func (s *Server) emit(eventType string, object any) {
-	payload := s.eventPayload(eventType, object)
-	var head struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(payload, &head)
-	rec := &Event{ID: head.ID, Type: eventType, Payload: payload}
+	id := newID("evt_", 24)
+	rec := &Event{ID: id, Type: eventType, Payload: s.eventPayload(id, eventType, object)}
 	s.events = append(s.events, rec)
 	if s.hookURL != "" {
 		s.hooks.enqueue(rec)
@@ -111,7 +109,7 @@ func (s *Server) SignedEvent(eventType string, object any) (payload []byte, head
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, "", errors.New("stripetest: SignedEvent object must encode as a JSON object")
 	}
-	payload = s.eventPayload(eventType, json.RawMessage(raw))
+	payload = s.eventPayload(newID("evt_", 24), eventType, json.RawMessage(raw))
 	return payload, s.Sign(payload), nil
 }
 

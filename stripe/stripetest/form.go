@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/payments-go/payments/internal/web"
 )
 
 // Limits of the form decoder. They are far above anything stripe-go sends
@@ -317,7 +319,7 @@ func (o obj) int(key string) (int64, bool) {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		o.d.fail(&Error{HTTPStatus: 400, Type: typeInvalidRequest, Code: "parameter_invalid_integer", Param: o.name(key), Message: "Invalid integer: " + truncate(s, 40)})
+		o.d.fail(&Error{HTTPStatus: 400, Type: typeInvalidRequest, Code: "parameter_invalid_integer", Param: o.name(key), Message: "Invalid integer: " + web.Clip(s, 40)})
 		return 0, false
 	}
 	return v, true
@@ -334,7 +336,7 @@ func (o obj) bool(key string) (bool, bool) {
 	case "false":
 		return false, true
 	}
-	o.d.fail(errInvalid(o.name(key), "Invalid boolean: "+truncate(s, 40)))
+	o.d.fail(errInvalid(o.name(key), "Invalid boolean: "+web.Clip(s, 40)))
 	return false, false
 }
 
@@ -465,12 +467,4 @@ func oneOf(values []string) string {
 		return values[0] + " or " + values[1]
 	}
 	return strings.Join(values[:len(values)-1], ", ") + ", or " + values[len(values)-1]
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "..."
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"strconv"
 	"strings"
+
+	"github.com/payments-go/payments/internal/web"
 )
 
 // newID returns prefix followed by n random alphanumeric characters, the
@@ -54,13 +56,13 @@ func parseExpand(kind string, paths []string) (expansion, *Error) {
 	for _, p := range paths {
 		parts := strings.Split(p, ".")
 		if len(parts) > 4 {
-			return nil, errInvalid("expand", "You cannot expand more than 4 levels of a property. Property: "+truncate(p, 80))
+			return nil, errInvalid("expand", "You cannot expand more than 4 levels of a property. Property: "+web.Clip(p, 80))
 		}
 		k := kind
 		for _, f := range parts {
 			next, ok := expandable(k, f)
 			if !ok {
-				return nil, errInvalid("expand", "This property cannot be expanded ("+truncate(p, 80)+").")
+				return nil, errInvalid("expand", "This property cannot be expanded ("+web.Clip(p, 80)+").")
 			}
 			k = next
 		}
@@ -119,8 +121,11 @@ type checkoutSession struct {
 	piMetadata        map[string]string
 	piDescription     string
 	items             []lineItem
-	status            string // open, complete, expired
-	paymentStatus     string // unpaid, paid, no_payment_required
+	amountDiscount    int64    // total_details.amount_discount
+	percentOff        int64    // of the discount applied, if any
+	pmTypes           []string // the payment method types offered
+	status            string   // open, complete, expired
+	paymentStatus     string   // unpaid, paid, no_payment_required
 	paymentIntent     string
 	hostedURL         string
 	lastError         string // shown on the sandbox page
@@ -129,7 +134,7 @@ type checkoutSession struct {
 type paymentMethod struct {
 	id      string
 	created int64
-	card    testCard
+	test    testMethod
 }
 
 type nextAction struct {
@@ -174,6 +179,7 @@ type charge struct {
 	paymentMethod  string
 	description    string
 	metadata       map[string]string
+	pending        bool // a bank debit not settled yet
 	failed         *Error
 	balanceTxn     string
 }
@@ -188,6 +194,11 @@ type refund struct {
 	reason        string
 	metadata      map[string]string
 	balanceTxn    string
+	status        string // pending, succeeded, failed
+	failureReason string
+	// settles is what SettleRefund does: "succeeded" or "failed"; empty
+	// when nothing is left to settle.
+	settles string
 }
 
 // authAttempt is one pending or finished 3-D Secure challenge.
@@ -401,33 +412,36 @@ type chargeJSON struct {
 }
 
 type refundJSON struct {
-	ID                     string            `json:"id"`
-	Object                 string            `json:"object"`
-	Amount                 int64             `json:"amount"`
-	BalanceTransaction     any               `json:"balance_transaction"`
-	Charge                 any               `json:"charge"`
-	Created                int64             `json:"created"`
-	Currency               string            `json:"currency"`
-	DestinationDetails     map[string]any    `json:"destination_details"`
-	Metadata               map[string]string `json:"metadata"`
-	PaymentIntent          any               `json:"payment_intent"`
-	Reason                 any               `json:"reason"`
-	ReceiptNumber          any               `json:"receipt_number"`
-	SourceTransferReversal any               `json:"source_transfer_reversal"`
-	Status                 string            `json:"status"`
-	TransferReversal       any               `json:"transfer_reversal"`
+	ID                        string            `json:"id"`
+	Object                    string            `json:"object"`
+	Amount                    int64             `json:"amount"`
+	BalanceTransaction        any               `json:"balance_transaction"`
+	Charge                    any               `json:"charge"`
+	Created                   int64             `json:"created"`
+	Currency                  string            `json:"currency"`
+	DestinationDetails        map[string]any    `json:"destination_details"`
+	FailureBalanceTransaction any               `json:"failure_balance_transaction,omitempty"`
+	FailureReason             any               `json:"failure_reason,omitempty"`
+	Metadata                  map[string]string `json:"metadata"`
+	PaymentIntent             any               `json:"payment_intent"`
+	Reason                    any               `json:"reason"`
+	ReceiptNumber             any               `json:"receipt_number"`
+	SourceTransferReversal    any               `json:"source_transfer_reversal"`
+	Status                    string            `json:"status"`
+	TransferReversal          any               `json:"transfer_reversal"`
 }
 
 type pmJSON struct {
 	ID             string            `json:"id"`
 	Object         string            `json:"object"`
 	BillingDetails map[string]any    `json:"billing_details"`
-	Card           map[string]any    `json:"card"`
+	Card           map[string]any    `json:"card,omitempty"`
 	Created        int64             `json:"created"`
 	Customer       any               `json:"customer"`
 	Livemode       bool              `json:"livemode"`
 	Metadata       map[string]string `json:"metadata"`
 	Type           string            `json:"type"`
+	USBankAccount  map[string]any    `json:"us_bank_account,omitempty"`
 }
 
 // errorJSON is the body of {"error": ...} and of last_payment_error.
@@ -456,7 +470,7 @@ func billingDetails() map[string]any {
 func (s *Server) renderSession(cs *checkoutSession, exp expansion) *sessionJSON {
 	out := &sessionJSON{
 		ID: cs.id, Object: kindSession,
-		AmountSubtotal: cs.amountTotal, AmountTotal: cs.amountTotal,
+		AmountSubtotal: cs.amountTotal + cs.amountDiscount, AmountTotal: cs.amountTotal,
 		AutomaticTax:      map[string]any{"enabled": false, "liability": nil, "status": nil},
 		CancelURL:         strOrNil(cs.cancelURL),
 		ClientReferenceID: strOrNil(cs.clientReferenceID),
@@ -472,13 +486,13 @@ func (s *Server) renderSession(cs *checkoutSession, exp expansion) *sessionJSON 
 		PaymentIntent:           strOrNil(cs.paymentIntent),
 		PaymentMethodCollection: "if_required",
 		PaymentMethodOptions:    map[string]any{},
-		PaymentMethodTypes:      []string{"card"},
+		PaymentMethodTypes:      append([]string{}, cs.pmTypes...),
 		PaymentStatus:           cs.paymentStatus,
 		PhoneNumberCollection:   map[string]any{"enabled": false},
 		ShippingOptions:         []any{},
 		Status:                  cs.status,
 		SuccessURL:              cs.successURL,
-		TotalDetails:            map[string]int64{"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+		TotalDetails:            map[string]int64{"amount_discount": cs.amountDiscount, "amount_shipping": 0, "amount_tax": 0},
 		UIMode:                  "hosted",
 	}
 	if cs.status == "open" {
@@ -574,24 +588,52 @@ func (s *Server) renderPI(pi *paymentIntent, exp expansion) *piJSON {
 }
 
 func renderPM(pm *paymentMethod) *pmJSON {
-	c := pm.card
-	return &pmJSON{
+	c := pm.test
+	out := &pmJSON{
 		ID: pm.id, Object: kindPM, BillingDetails: billingDetails(), Created: pm.created,
-		Card: map[string]any{
+		Metadata: map[string]string{}, Type: c.typ,
+	}
+	switch c.typ {
+	case methodUSBankAccount:
+		// https://docs.stripe.com/api/payment_methods/object#payment_method_object-us_bank_account
+		out.USBankAccount = map[string]any{
+			"account_holder_type": "individual", "account_type": "checking", "bank_name": c.bank,
+			"financial_connections_account": nil, "fingerprint": "stripetest" + c.last4, "last4": c.last4,
+			"networks":       map[string]any{"preferred": "ach", "supported": []string{"ach"}},
+			"routing_number": "110000000", "status_details": map[string]any{},
+		}
+	default:
+		out.Card = map[string]any{
 			"brand": c.brand, "checks": map[string]any{"address_line1_check": nil, "address_postal_code_check": nil, "cvc_check": "pass"},
 			"country": c.country, "display_brand": c.brand, "exp_month": 12, "exp_year": 2034, "funding": c.funding,
 			"last4": c.last4, "networks": map[string]any{"available": []string{c.brand}, "preferred": nil},
 			"three_d_secure_usage": map[string]any{"supported": true}, "wallet": nil,
-		},
-		Metadata: map[string]string{}, Type: "card",
+		}
 	}
+	return out
+}
+
+// methodDetails is a charge's payment_method_details
+// (https://docs.stripe.com/api/charges/object#charge_object-payment_method_details):
+// its type and the sub-object of that type.
+func methodDetails(c testMethod) map[string]any {
+	if c.typ == methodUSBankAccount {
+		return map[string]any{"type": methodUSBankAccount, methodUSBankAccount: map[string]any{
+			"account_holder_type": "individual", "account_type": "checking", "bank_name": c.bank,
+			"fingerprint": "stripetest" + c.last4, "last4": c.last4, "routing_number": "110000000",
+		}}
+	}
+	return map[string]any{"type": methodCard, methodCard: map[string]any{
+		"brand": c.brand, "country": c.country, "exp_month": 12, "exp_year": 2034,
+		"funding": c.funding, "last4": c.last4, "network": c.brand,
+	}}
 }
 
 func (s *Server) renderCharge(ch *charge, exp expansion) *chargeJSON {
 	pm := s.methods[ch.paymentMethod]
-	var card testCard
+	var method testMethod
 	if pm != nil {
-		card = pm.card
+		method = pm.test
 	}
 	out := &chargeJSON{
 		ID: ch.id, Object: kindCharge, Amount: ch.amount, AmountRefunded: ch.amountRefunded,
@@ -599,26 +641,32 @@ func (s *Server) renderCharge(ch *charge, exp expansion) *chargeJSON {
 		BillingDetails:                billingDetails(),
 		CalculatedStatementDescriptor: "STRIPETEST",
 		Created:                       ch.created, Currency: ch.currency,
-		Description:   strOrNil(ch.description),
-		FraudDetails:  map[string]any{},
-		Metadata:      orEmpty(ch.metadata),
-		PaymentIntent: strOrNil(ch.paymentIntent),
-		PaymentMethod: ch.paymentMethod,
-		PaymentMethodDetails: map[string]any{"type": "card", "card": map[string]any{
-			"brand": card.brand, "country": card.country, "exp_month": 12, "exp_year": 2034,
-			"funding": card.funding, "last4": card.last4, "network": card.brand,
-		}},
-		ReceiptURL: "https://pay.stripe.com/receipts/stripetest/" + ch.id,
-		Refunded:   ch.amount > 0 && ch.amountRefunded >= ch.amount,
+		Description:          strOrNil(ch.description),
+		FraudDetails:         map[string]any{},
+		Metadata:             orEmpty(ch.metadata),
+		PaymentIntent:        strOrNil(ch.paymentIntent),
+		PaymentMethod:        ch.paymentMethod,
+		PaymentMethodDetails: methodDetails(method),
+		ReceiptURL:           "https://pay.stripe.com/receipts/stripetest/" + ch.id,
+		Refunded:             ch.amount > 0 && ch.amountRefunded >= ch.amount,
 	}
-	if ch.failed == nil {
+	switch {
+	case ch.failed == nil && ch.pending:
+		// A bank debit on its way: captured, not paid yet
+		// (https://docs.stripe.com/api/charges/object#charge_object-status).
+		out.AmountCaptured = ch.amount
+		out.Captured = true
+		out.Status = "pending"
+		out.Outcome = map[string]any{"network_status": "approved_by_network", "reason": nil, "risk_level": "not_assessed",
+			"seller_message": "Payment pending.", "type": "authorized"}
+	case ch.failed == nil:
 		out.AmountCaptured = ch.amount
 		out.Captured = true
 		out.Paid = true
 		out.Status = "succeeded"
 		out.Outcome = map[string]any{"network_status": "approved_by_network", "reason": nil, "risk_level": "normal",
 			"risk_score": 20, "seller_message": "Payment complete.", "type": "authorized"}
-	} else {
+	default:
 		out.Status = "failed"
 		out.FailureCode = ch.failed.Code
 		out.FailureMessage = ch.failed.Message
@@ -642,7 +690,17 @@ func (s *Server) renderRefund(re *refund, exp expansion) *refundJSON {
 		Metadata:           orEmpty(re.metadata),
 		PaymentIntent:      strOrNil(re.paymentIntent),
 		Reason:             strOrNil(re.reason),
-		Status:             "succeeded",
+		Status:             re.status,
+	}
+	if ch := s.charges[re.charge]; ch != nil {
+		if pm := s.methods[ch.paymentMethod]; pm != nil && pm.test.typ == methodUSBankAccount {
+			out.DestinationDetails = map[string]any{"type": methodUSBankAccount, methodUSBankAccount: map[string]any{}}
+		}
+	}
+	if re.status == "failed" {
+		// https://docs.stripe.com/api/refunds/object#refund_object-failure_reason
+		out.FailureReason = re.failureReason
+		out.FailureBalanceTransaction = "txn_failure_" + re.id
 	}
 	if sub, ok := exp.sub("charge"); ok {
 		if ch := s.charges[re.charge]; ch != nil {

@@ -1,6 +1,10 @@
 package stripetest
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/payments-go/payments/internal/web"
+)
 
 func (s *Server) newIntent(amount int64, currency string) *paymentIntent {
 	id := newID("pi_", 24)
@@ -19,13 +23,13 @@ func (s *Server) resolvePM(id, param string) (*paymentMethod, *Error) {
 	if pm := s.methods[id]; pm != nil {
 		return pm, nil
 	}
-	card, ok := lookupTestCard(id)
+	test, ok := lookupTestMethod(id)
 	if !ok {
-		e := errNoSuch("PaymentMethod", truncate(id, 60), param)
+		e := errNoSuch("PaymentMethod", web.Clip(id, 60), param)
 		e.HTTPStatus = 400
 		return nil, e
 	}
-	pm := &paymentMethod{id: newID("pm_", 24), created: s.now().Unix(), card: card}
+	pm := &paymentMethod{id: newID("pm_", 24), created: s.now().Unix(), test: test}
 	s.methods[pm.id] = pm
 	return pm, nil
 }
@@ -68,7 +72,7 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 		"off_session", "error_on_requires_action", "use_stripe_sdk", "statement_descriptor",
 		"statement_descriptor_suffix", "expand", "customer")
 	if c, ok := p.str("customer"); ok {
-		return nil, errNoSuch("customer", truncate(c, 60), "customer")
+		return nil, errNoSuch("customer", web.Clip(c, 60), "customer")
 	}
 	p.required("amount")
 	amount, _ := p.int("amount")
@@ -140,8 +144,8 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 	}
 	switch {
 	case hasTypes:
-		if len(types) == 0 {
-			return nil, errInvalid("payment_method_types", "payment_method_types must not be empty.")
+		if err := checkTypes("payment_method_types", types, currency); err != nil {
+			return nil, err
 		}
 		pi.pmTypes = slices.Clone(types)
 	case hasAPM:
@@ -154,6 +158,9 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 	if opts.pm != "" {
 		pm, err := s.resolvePM(opts.pm, "payment_method")
 		if err != nil {
+			return nil, err
+		}
+		if err := s.checkMethodType(pi, pm); err != nil {
 			return nil, err
 		}
 		pi.paymentMethod = pm.id
@@ -208,12 +215,15 @@ func (s *Server) confirm(pi *paymentIntent, base, returnURL string, offSession, 
 		att.done = true
 	}
 	pi.attempt, pi.next = "", nil
-	switch pm.card.outcome {
+	switch pm.test.outcome {
 	case outcomeSucceed:
 		s.succeed(pi)
 		return nil
 	case outcomeDecline:
-		return s.decline(pi, pm, pm.card.code, pm.card.declineCode, pm.card.message)
+		return s.decline(pi, pm, pm.test.code, pm.test.declineCode, pm.test.message)
+	case outcomeDelayed:
+		s.process(pi)
+		return nil
 	}
 	// 3-D Secure.
 	if offSession || errorOnRequiresAction {
@@ -240,7 +250,11 @@ func (s *Server) newCharge(pi *paymentIntent) *charge {
 }
 
 func (s *Server) succeed(pi *paymentIntent) {
-	ch := s.newCharge(pi)
+	ch := s.charges[pi.latestCharge]
+	if ch == nil || !ch.pending {
+		ch = s.newCharge(pi)
+	}
+	ch.pending = false
 	ch.balanceTxn = newID("txn_", 24)
 	pi.status = "succeeded"
 	pi.amountReceived = pi.amount
@@ -278,7 +292,7 @@ func (s *Server) getPI(req *apiRequest) (any, *Error) {
 	}
 	pi := s.intents[req.id]
 	if pi == nil {
-		return nil, errNoSuch("payment_intent", truncate(req.id, 60), "id")
+		return nil, errNoSuch("payment_intent", web.Clip(req.id, 60), "id")
 	}
 	return s.renderPI(pi, exp), nil
 }
@@ -299,7 +313,7 @@ func (s *Server) confirmPIAPI(req *apiRequest) (any, *Error) {
 	}
 	pi := s.intents[req.id]
 	if pi == nil {
-		return nil, errNoSuch("payment_intent", truncate(req.id, 60), "id")
+		return nil, errNoSuch("payment_intent", web.Clip(req.id, 60), "id")
 	}
 	if pi.session != "" {
 		e := errState("payment_intent_unexpected_state", "You cannot confirm this PaymentIntent because it is managed by Checkout Session "+pi.session+".")
@@ -316,6 +330,9 @@ func (s *Server) confirmPIAPI(req *apiRequest) (any, *Error) {
 		}
 	}
 	if pm != nil {
+		if err := s.checkMethodType(pi, pm); err != nil {
+			return nil, err
+		}
 		pi.paymentMethod = pm.id
 	}
 	if hasReceipt {
@@ -342,7 +359,7 @@ func (s *Server) cancelPI(req *apiRequest) (any, *Error) {
 	}
 	pi := s.intents[req.id]
 	if pi == nil {
-		return nil, errNoSuch("payment_intent", truncate(req.id, 60), "id")
+		return nil, errNoSuch("payment_intent", web.Clip(req.id, 60), "id")
 	}
 	switch pi.status {
 	case "succeeded", "canceled":
@@ -384,7 +401,7 @@ func (s *Server) getCharge(req *apiRequest) (any, *Error) {
 	}
 	ch := s.charges[req.id]
 	if ch == nil {
-		return nil, errNoSuch("charge", truncate(req.id, 60), "id")
+		return nil, errNoSuch("charge", web.Clip(req.id, 60), "id")
 	}
 	return s.renderCharge(ch, exp), nil
 }

@@ -5,9 +5,12 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/payments-go/payments/internal/web"
 )
 
 // pagesTemplate holds the sandbox pages. No external assets: the pages work
@@ -52,7 +55,7 @@ code{font-size:.8rem;word-break:break-all}
 {{if eq .Status "open"}}
 {{with .Error}}<div class="error" role="alert">{{.}}</div>{{end}}
 <form method="post" class="card">
-<fieldset style="border:0;margin:0;padding:0"><legend><strong>Test card</strong></legend>
+<fieldset style="border:0;margin:0;padding:0"><legend><strong>Test payment method</strong></legend>
 {{range .Cards}}<label class="opt"><input type="radio" name="card" value="{{.Value}}"{{if .Checked}} checked{{end}}><span>{{.Label}}<br><span class="muted">{{.Hint}}</span></span></label>
 {{end}}</fieldset>
 <button class="primary" name="action" value="pay">Pay {{.Total}}</button>
@@ -117,14 +120,28 @@ type authView struct {
 	Done, Approved              bool
 }
 
-// sandboxCards are the choices on the hosted checkout page.
-func sandboxCards() []cardView {
-	return []cardView{
-		{Value: "visa", Label: "Visa •••• 4242", Hint: "Succeeds", Checked: true},
-		{Value: "declined", Label: "Visa •••• 0002", Hint: "Declined (generic_decline)"},
-		{Value: "insufficient", Label: "Visa •••• 9995", Hint: "Declined (insufficient_funds)"},
-		{Value: "3ds", Label: "Visa •••• 3220", Hint: "Requires 3D Secure authentication"},
+// sandboxChoices are the choices on the hosted checkout page: test cards
+// and, where the session offers ACH Direct Debit, test bank accounts.
+func sandboxChoices(types []string) []cardView {
+	var out []cardView
+	if slices.Contains(types, methodCard) {
+		out = append(out,
+			cardView{Value: "visa", Label: "Visa •••• 4242", Hint: "Succeeds"},
+			cardView{Value: "declined", Label: "Visa •••• 0002", Hint: "Declined (generic_decline)"},
+			cardView{Value: "insufficient", Label: "Visa •••• 9995", Hint: "Declined (insufficient_funds)"},
+			cardView{Value: "3ds", Label: "Visa •••• 3220", Hint: "Requires 3D Secure authentication"},
+		)
 	}
+	if slices.Contains(types, methodUSBankAccount) {
+		out = append(out,
+			cardView{Value: "bank", Label: "US bank account •••• 6789", Hint: "ACH Direct Debit: processing, succeeds when settled"},
+			cardView{Value: "bank_insufficient", Label: "US bank account •••• 2227", Hint: "ACH Direct Debit: processing, fails when settled (insufficient_funds)"},
+		)
+	}
+	if len(out) > 0 {
+		out[0].Checked = true
+	}
+	return out
 }
 
 func sandboxPM(choice string) (string, bool) {
@@ -137,6 +154,10 @@ func sandboxPM(choice string) (string, bool) {
 		return PMInsufficientFunds, true
 	case "3ds":
 		return PMThreeDSecure, true
+	case "bank":
+		return PMUSBankAccount, true
+	case "bank_insufficient":
+		return PMUSBankAccountInsufficientFunds, true
 	}
 	return "", false
 }
@@ -180,7 +201,7 @@ func (s *Server) checkoutView(cs *checkoutSession) checkoutView {
 	v := checkoutView{
 		ID: cs.id, Status: cs.status, Total: formatAmount(cs.amountTotal, cs.currency), Error: cs.lastError,
 		Reference: cs.clientReferenceID, SuccessURL: successRedirect(cs), CancelURL: cs.cancelURL,
-		CanCancel: cs.cancelURL != "", Cards: sandboxCards(),
+		CanCancel: cs.cancelURL != "", Cards: sandboxChoices(cs.pmTypes),
 		ExpiresAt: time.Unix(cs.expiresAt, 0).UTC().Format("2006-01-02 15:04 UTC"),
 	}
 	for _, it := range cs.items {
@@ -325,7 +346,7 @@ func (s *Server) authSubmit(w http.ResponseWriter, r *http.Request) {
 	default:
 		action := r.PostForm.Get("action")
 		if action != "complete" && action != "fail" {
-			write = s.message(http.StatusBadRequest, "Bad request", "Unknown action "+strconv.Quote(truncate(action, 20))+".")
+			write = s.message(http.StatusBadRequest, "Bad request", "Unknown action "+strconv.Quote(web.Clip(action, 20))+".")
 			break
 		}
 		s.resolveAuth(att, action == "complete")

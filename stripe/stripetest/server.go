@@ -50,6 +50,30 @@ type Config struct {
 
 	// WebhookClient delivers events. Default: a client with a 10 s timeout.
 	WebhookClient *http.Client
+
+	// DashboardPaymentMethodTypes are the payment method types enabled in
+	// the fake account's Dashboard: what a Checkout Session created
+	// without payment_method_types offers, and what a PaymentIntent with
+	// automatic payment methods accepts, as Stripe's dynamic payment
+	// methods do
+	// (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods),
+	// less those that do not take the currency (us_bank_account is USD
+	// only). Default: card and us_bank_account. New panics on a type the
+	// fake does not model (it models card and us_bank_account).
+	DashboardPaymentMethodTypes []string
+
+	// AcaciaRefundEvents makes refunds of charges send refund.created,
+	// refund.updated and refund.failed as well, as Stripe does from API
+	// version 2024-10-28.acacia
+	// (https://docs.stripe.com/changelog/acacia/2024-10-28/refund-webhook-update).
+	// False, the default, is the version stripe-go v76 pins, 2023-10-16:
+	// refund.* events are sent only for refunds without a charge (which
+	// the fake never makes), so a refund produces charge.refunded when
+	// created and charge.refund.updated when its status changes. Whether
+	// Stripe keys this to the endpoint's API version or the account's is
+	// not documented; the events keep api_version 2023-10-16 either way,
+	// and charge.refund.updated is sent in both modes.
+	AcaciaRefundEvents bool
 }
 
 // Operations, named by their route pattern, for [Server.Executed] and
@@ -64,6 +88,7 @@ const (
 	OpCancelPaymentIntent   = "POST /v1/payment_intents/{id}/cancel"
 	OpCreateRefund          = "POST /v1/refunds"
 	OpGetRefund             = "GET /v1/refunds/{id}"
+	OpListRefunds           = "GET /v1/refunds"
 	OpGetCharge             = "GET /v1/charges/{id}"
 )
 
@@ -131,20 +156,24 @@ type Server struct {
 	mux       *http.ServeMux
 	pages     *template.Template
 	hooks     *deliverer
+	dashboard []string
+	acacia    bool
 
 	mu       sync.Mutex
 	sessions map[string]*checkoutSession
 	intents  map[string]*paymentIntent
 	charges  map[string]*charge
 	refunds  map[string]*refund
-	methods  map[string]*paymentMethod
-	attempts map[string]*authAttempt
-	idem     map[idemKey]*idemEntry
-	executed map[string]int
-	calls    []Call
-	faults   []fault
-	drops    int
-	events   []*Event
+	// refundOrder lists refund ids oldest first, for GET /v1/refunds.
+	refundOrder []string
+	methods     map[string]*paymentMethod
+	attempts    map[string]*authAttempt
+	idem        map[idemKey]*idemEntry
+	executed    map[string]int
+	calls       []Call
+	faults      []fault
+	drops       int
+	events      []*Event
 }
 
 // New returns a Server with no objects. It starts no goroutines until an
@@ -167,6 +196,16 @@ func New(cfg Config) *Server {
 		attempts:  map[string]*authAttempt{},
 		idem:      map[idemKey]*idemEntry{},
 		executed:  map[string]int{},
+		dashboard: slices.Clone(cfg.DashboardPaymentMethodTypes),
+		acacia:    cfg.AcaciaRefundEvents,
+	}
+	if s.dashboard == nil {
+		s.dashboard = slices.Clone(defaultDashboardTypes)
+	}
+	for _, t := range s.dashboard {
+		if !modelled(t) {
+			panic("stripetest: Config.DashboardPaymentMethodTypes: the fake does not model payment method type " + strconv.Quote(t))
+		}
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -196,6 +235,7 @@ func New(cfg Config) *Server {
 	api(OpCancelPaymentIntent, (*Server).cancelPI)
 	api(OpCreateRefund, (*Server).createRefund)
 	api(OpGetRefund, (*Server).getRefund)
+	api(OpListRefunds, (*Server).listRefunds)
 	api(OpGetCharge, (*Server).getCharge)
 	s.mux.Handle("/v1/", s.endpoint("", nil))
 
@@ -336,8 +376,8 @@ func (s *Server) endpoint(op string, h apiHandler) http.Handler {
 			call.Status, call.Replayed, call.Injected, call.Dropped = res.status, res.replayed, injected, dropped
 			s.mu.Lock()
 			if len(s.calls) >= 2*maxCalls {
-				// Forget the older half at once: a copy every maxCalls
-				// calls rather than one per call.
+				// Forget all but the latest maxCalls calls, the ones
+				// Calls reports.
 				s.calls = append(s.calls[:0], s.calls[len(s.calls)-maxCalls:]...)
 			}
 			s.calls = append(s.calls, call)
