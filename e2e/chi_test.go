@@ -12,7 +12,6 @@ import (
 	"github.com/payments-go/payments/httpapi"
 	"github.com/payments-go/payments/memstore"
 	"github.com/payments-go/payments/paymentstest"
-	"github.com/payments-go/payments/refund"
 )
 
 // Mounting every payment route on a chi router: httpapi's handler takes
@@ -27,7 +26,7 @@ func Example_chi() {
 	api, err := httpapi.New(httpapi.Config{
 		Service:   svc,
 		PublicURL: "https://shop.example",
-		Authorize: refund.BearerToken("change-me"),
+		Authorize: payments.BearerToken("change-me"),
 		Toss:      &httpapi.TossConfig{ClientKey: "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"},
 		Stripe:    &httpapi.StripeConfig{WebhookSecret: "whsec_test"},
 	})

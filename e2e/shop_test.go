@@ -56,6 +56,8 @@ func TestShopInBrowser(t *testing.T) {
 	b.screenshot("02-toss-payment-window")
 	b.run(chromedp.Click(`button[value="approve"]`, chromedp.ByQuery))
 	b.waitStatus("paid")
+	// The shop's event handler fulfils the order; the page shows it.
+	b.waitText("#order-fulfilled", "fulfilled")
 	b.screenshot("03-toss-card-paid")
 	shop.checkPayment(t, first, "toss", payments.StatusPaid, 58990, 0)
 
@@ -278,10 +280,15 @@ func sandboxEnv(env []string) []string {
 }
 
 // checkPayment asserts the payment of order as the shop's status API
-// reports it.
+// reports it to the admin.
 func (s *shopProcess) checkPayment(t *testing.T, order, gateway string, want payments.Status, amount, refunded payments.Amount) {
 	t.Helper()
-	resp, err := http.Get(s.url + "/payments/status?order_number=" + url.QueryEscape(order))
+	req, err := http.NewRequest("GET", s.url+"/payments/status?order_number="+url.QueryEscape(order), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET /payments/status: %v", err)
 	}

@@ -8,12 +8,19 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/payments-go/payments"
 )
 
 // defaultAddr is where the shop listens when PAYMENTS_ADDR is unset.
 const defaultAddr = "127.0.0.1:8080"
+
+// Defaults of the background loop's timings.
+const (
+	defaultSweepInterval = 30 * time.Second
+	defaultSettleAfter   = time.Minute
+)
 
 // config is the shop's configuration, read from the environment by
 // [loadConfig]. Secrets are [payments.Secret] values so that printing the
@@ -38,6 +45,20 @@ type config struct {
 	// AdminTokenGenerated reports that AdminToken was made up at start
 	// because PAYMENTS_ADMIN_TOKEN was unset; only then is it printed.
 	AdminTokenGenerated bool
+	// SweepInterval is how often the background loop
+	// ([payments.Service.Run]) reconciles, and at most how long it waits
+	// before it retries an event delivery that is due
+	// (PAYMENTS_SWEEP_INTERVAL).
+	SweepInterval time.Duration
+	// SettleAfter is how long a payment a request left unsettled (a
+	// confirm whose answer was lost, a refund still pending) is left to
+	// that request before the background loop settles it
+	// (PAYMENTS_SETTLE_AFTER).
+	SettleAfter time.Duration
+	// Live (PAYMENTS_LIVE=1) runs the shop against the real money: the
+	// gateways then accept only live keys, and the sandboxes are refused.
+	// Unset or 0, they accept only test keys.
+	Live bool
 
 	Toss   tossConfig
 	Stripe stripeConfig
@@ -108,6 +129,22 @@ func loadConfig(env func(string) string) (*config, error) {
 
 	c.DatabaseURL = payments.Secret(get("PAYMENTS_DATABASE_URL"))
 
+	switch v := get("PAYMENTS_LIVE"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.Live = true
+	default:
+		return nil, fmt.Errorf("PAYMENTS_LIVE %q must be 1 (live: real money) or 0 (test)", v)
+	}
+
+	var err error
+	if c.SweepInterval, err = duration(get, "PAYMENTS_SWEEP_INTERVAL", defaultSweepInterval); err != nil {
+		return nil, err
+	}
+	if c.SettleAfter, err = duration(get, "PAYMENTS_SETTLE_AFTER", defaultSettleAfter); err != nil {
+		return nil, err
+	}
+
 	if v := get("PAYMENTS_ADMIN_TOKEN"); v != "" {
 		c.AdminToken = payments.Secret(v)
 	} else {
@@ -153,7 +190,23 @@ func loadConfig(env func(string) string) (*config, error) {
 	if err := checkAPIBase("STRIPE_API_BASE", c.Stripe.APIBase); err != nil {
 		return nil, err
 	}
+	if c.Live && (c.Toss.Sandbox || c.Stripe.Sandbox) {
+		return nil, errors.New("PAYMENTS_LIVE=1 needs live keys for both gateways (TOSS_SECRET_KEY, TOSS_CLIENT_KEY, STRIPE_SECRET_KEY): the sandboxes take no real money")
+	}
 	return c, nil
+}
+
+// duration reads the optional positive Go duration setting name.
+func duration(get func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := get(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q must be a positive Go duration such as 30s or 500ms", name, v)
+	}
+	return d, nil
 }
 
 // checkAPIBase checks an optional API base URL setting.

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -20,7 +21,7 @@ func TestLoadConfig(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
-		want    *config // AdminToken is checked apart when generated
+		want    *config // AdminToken is checked apart when generated; zero timings mean the defaults
 		wantErr string
 	}{
 		{
@@ -99,6 +100,23 @@ func TestLoadConfig(t *testing.T) {
 				Toss:   tossConfig{Sandbox: true},
 				Stripe: stripeConfig{Sandbox: true, WebhookSecret: "whsec_abc"}},
 		},
+		{
+			name: "background loop timings",
+			env:  map[string]string{"PAYMENTS_SWEEP_INTERVAL": "200ms", "PAYMENTS_SETTLE_AFTER": " 2s ", "PAYMENTS_ADMIN_TOKEN": "t"},
+			want: sandbox(&config{Addr: defaultAddr, AdminToken: "t", SweepInterval: 200 * time.Millisecond, SettleAfter: 2 * time.Second}),
+		},
+		{
+			name: "live with live keys",
+			env: map[string]string{"PAYMENTS_LIVE": "1", "PAYMENTS_ADMIN_TOKEN": "t", "TOSS_SECRET_KEY": "live_sk_a", "TOSS_CLIENT_KEY": "live_ck_a",
+				"STRIPE_SECRET_KEY": "sk_live_a"},
+			want: &config{Addr: defaultAddr, AdminToken: "t", Live: true,
+				Toss: tossConfig{SecretKey: "live_sk_a", ClientKey: "live_ck_a"}, Stripe: stripeConfig{SecretKey: "sk_live_a"}},
+		},
+		{name: "live with a sandbox", env: map[string]string{"PAYMENTS_LIVE": "1", "STRIPE_SECRET_KEY": "sk_live_a"}, wantErr: "PAYMENTS_LIVE"},
+		{name: "live not a flag", env: map[string]string{"PAYMENTS_LIVE": "yes"}, wantErr: "PAYMENTS_LIVE"},
+		{name: "sweep interval without unit", env: map[string]string{"PAYMENTS_SWEEP_INTERVAL": "30"}, wantErr: "PAYMENTS_SWEEP_INTERVAL"},
+		{name: "zero sweep interval", env: map[string]string{"PAYMENTS_SWEEP_INTERVAL": "0s"}, wantErr: "PAYMENTS_SWEEP_INTERVAL"},
+		{name: "negative settle delay", env: map[string]string{"PAYMENTS_SETTLE_AFTER": "-1m"}, wantErr: "PAYMENTS_SETTLE_AFTER"},
 		{name: "address without port", env: map[string]string{"PAYMENTS_ADDR": "8080"}, wantErr: "PAYMENTS_ADDR"},
 		{name: "relative public URL", env: map[string]string{"PAYMENTS_PUBLIC_URL": "shop.example"}, wantErr: "PAYMENTS_PUBLIC_URL"},
 		{name: "public URL with query", env: map[string]string{"PAYMENTS_PUBLIC_URL": "https://shop.example/?a=1"}, wantErr: "PAYMENTS_PUBLIC_URL"},
@@ -134,6 +152,12 @@ func TestLoadConfig(t *testing.T) {
 					t.Errorf("generated admin token %q is not 32 hex digits", got.AdminToken.Reveal())
 				}
 				got.AdminToken = ""
+			}
+			if tt.want.SweepInterval == 0 {
+				tt.want.SweepInterval = defaultSweepInterval
+			}
+			if tt.want.SettleAfter == 0 {
+				tt.want.SettleAfter = defaultSettleAfter
 			}
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(config{}), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("loadConfig (-want +got):\n%s", diff)

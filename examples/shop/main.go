@@ -24,6 +24,16 @@
 // checkout, 3-D Secure) are mounted on the shop's own server under
 // /sandbox/toss/ and /sandbox/stripe/.
 //
+// # Fulfilment
+//
+// The shop fulfils an order once its payment is paid, from its handler of
+// the library's events (fulfil.go), which [payments.Service.Run] delivers
+// at least once, also after a kill. The handler is idempotent by event id,
+// in one transaction of the shop's own tables, which sit beside the
+// payments in PostgreSQL with PAYMENTS_DATABASE_URL (sqldb.go).
+// GET /orders/{number} shows fulfilled_at, fulfillments and
+// events_handled.
+//
 // # Output
 //
 // The shop prints its URL, the modes and, only when it generated one
@@ -55,7 +65,6 @@ import (
 	"github.com/payments-go/payments/httpapi"
 	"github.com/payments-go/payments/internal/redact"
 	"github.com/payments-go/payments/memstore"
-	"github.com/payments-go/payments/refund"
 	"github.com/payments-go/payments/sqlstore"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/stripe/stripetest"
@@ -72,16 +81,23 @@ func main() {
 	}
 }
 
-// Timings of the server and the reconciliation sweep.
 const (
-	reconcileEvery  = 30 * time.Second
+	// shutdownTimeout bounds the wait for requests in flight at shutdown.
 	shutdownTimeout = 15 * time.Second
+	// eventLease is how long the shop holds an event it is handling
+	// ([payments.DeliveryOptions] Lease). Its handler is one short
+	// transaction, so a lease much shorter than the library's default
+	// lets a shop that was killed mid-delivery deliver those events
+	// again soon after it restarts.
+	eventLease = 10 * time.Second
+	// dbConns is the size of the PostgreSQL connection pool.
+	dbConns = 32
 )
 
 // run starts the shop and serves until ctx ends (SIGINT or SIGTERM in
 // main), then shuts down gracefully: it stops accepting connections, lets
-// requests in flight finish, stops the reconciliation sweep and the
-// sandboxes, and closes the database. env reads settings (os.Getenv);
+// requests in flight finish, stops the background loop (event delivery
+// and reconciliation) and the sandboxes, and closes the database. env reads settings (os.Getenv);
 // stdout receives the start banner and the JSON logs. It returns an error
 // if the configuration is invalid or the server cannot start.
 func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
@@ -124,12 +140,17 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 		logger.Warn("STRIPE_WEBHOOK_SECRET is unset: Stripe webhooks are refused; the page still verifies each payment when the customer returns")
 	}
 
-	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	// The background loop delivers the payment events to handleEvent and
+	// reconciles every SweepInterval. An event whose delivery a kill cut
+	// short is delivered again by the next start.
+	loopCtx, stopLoop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.reconcileLoop(sweepCtx, reconcileEvery)
+		if err := s.svc.Run(loopCtx); err != nil {
+			logger.Error("background loop stopped", "error", err)
+		}
 	}()
 
 	serveErr := make(chan error, 1)
@@ -148,7 +169,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 		}
 		<-serveErr // http.ErrServerClosed
 	}
-	stopSweep()
+	stopLoop()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -165,7 +186,7 @@ type shop struct {
 	cfg        *config
 	log        *slog.Logger
 	svc        *payments.Service
-	orders     *payments.OrderBook
+	db         shopDB
 	handler    http.Handler
 	storeName  string
 	tossFake   *tosstest.Server   // nil unless Toss is in sandbox mode
@@ -173,10 +194,10 @@ type shop struct {
 	closers    []func()
 }
 
-// newShop builds the store, the gateways (and sandboxes), the service and
+// newShop builds the stores, the gateways (and sandboxes), the service and
 // the HTTP handler.
 func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, err error) {
-	s := &shop{cfg: cfg, log: logger, orders: payments.NewOrderBook(demoOrder)}
+	s := &shop{cfg: cfg, log: logger}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -188,32 +209,46 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 	var root http.Handler
 	toShop := inProcess{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })}
 
-	// Store.
+	// Stores: the payments (memstore or sqlstore) and the shop's own
+	// orders and fulfilment records, in memory or both in PostgreSQL.
 	var store payments.Store
 	if cfg.DatabaseURL.IsZero() {
 		store, s.storeName = memstore.New(), "memory"
+		s.db = newMemoryDB(time.Now, demoOrder)
 	} else {
 		db, err := sql.Open("pgx", cfg.DatabaseURL.Reveal())
 		if err != nil {
 			return nil, errors.New("PAYMENTS_DATABASE_URL: cannot open the database (check the URL)")
 		}
 		s.closers = append(s.closers, func() { _ = db.Close() })
+		// Keep as many connections open as are busy at once (requests,
+		// and the event handler's transactions, up to 16 at a time):
+		// database/sql keeps only 2 idle by default and would connect
+		// again and again under load.
+		db.SetMaxOpenConns(dbConns)
+		db.SetMaxIdleConns(dbConns)
+		db.SetConnMaxIdleTime(5 * time.Minute)
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		sstore, err := sqlstore.Open(octx, db, &sqlstore.Options{Migrate: true})
 		if err != nil {
 			// The driver's error may quote the URL; keep it out of the
 			// output except through the redactor.
-			logger.Error("open the database", "err", err)
+			logger.Error("open the database", "error", err)
 			return nil, errors.New("PAYMENTS_DATABASE_URL: cannot open the store (see the log above)")
 		}
 		store, s.storeName = sstore, "postgres"
+		if s.db, err = openSQLDB(octx, db, time.Now, demoOrder); err != nil {
+			logger.Error("open the shop's tables", "error", err)
+			return nil, errors.New("PAYMENTS_DATABASE_URL: cannot create the shop's tables (see the log above)")
+		}
 	}
 
 	// Gateways.
 	var gateways []payments.Gateway
 	tossCfg := toss.ClientConfig{
 		SecretKey: cfg.Toss.SecretKey,
+		Live:      cfg.Live,
 		BaseURL:   cfg.Toss.APIBase,
 		Logger:    logger.With("component", "toss"),
 	}
@@ -225,6 +260,11 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 			PublicURL:     cfg.PublicURL + tossSandboxPath,
 			WebhookURL:    withToken(sandboxShopBase+"/payments/toss/webhook", cfg.Toss.WebhookSecret.Reveal()),
 			WebhookClient: toShop.client(10 * time.Second),
+			// With the real Toss the refund of a deposited virtual
+			// account reaches the customer's bank about two business
+			// days later; the sandbox takes seconds, so that the page
+			// shows the refund pending and then, after a sweep, done.
+			RefundTransferDelay: sandboxRefundTransfer,
 		})
 		s.closers = append(s.closers, s.tossFake.Close)
 		tossCfg.SecretKey = sandboxTossSecretKey
@@ -244,6 +284,7 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 
 	stripeCfg := stripe.Config{
 		SecretKey: cfg.Stripe.SecretKey,
+		Live:      cfg.Live,
 		BaseURL:   cfg.Stripe.APIBase,
 		Logger:    logger.With("component", "stripe"),
 	}
@@ -270,19 +311,16 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 
 	// Service.
 	s.svc, err = payments.NewService(payments.Config{
-		Store:    store,
-		Orders:   s.orders,
-		Gateways: gateways,
-		Logger:   logger.With("component", "payments"),
-		OnEvent: func(_ context.Context, ev payments.Event) {
-			args := []any{"type", string(ev.Type), "order_number", ev.OrderNumber}
-			if ev.From != "" || ev.To != "" {
-				args = append(args, "from", string(ev.From), "to", string(ev.To))
-			}
-			if ev.Refund != nil {
-				args = append(args, "refund_id", ev.Refund.ID, "refund_amount", int64(ev.Refund.Amount))
-			}
-			logger.Info("payment event", args...)
+		Store:       store,
+		Orders:      s.db,
+		Gateways:    gateways,
+		Logger:      logger.With("component", "payments"),
+		HandleEvent: s.handleEvent,
+		SettleAfter: cfg.SettleAfter,
+		Delivery: &payments.DeliveryOptions{
+			Lease:         eventLease,
+			SweepInterval: cfg.SweepInterval,
+			Poll:          min(cfg.SweepInterval, 500*time.Millisecond),
 		},
 	})
 	if err != nil {
@@ -295,7 +333,7 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 		Prefix:         "/payments/",
 		PublicURL:      cfg.PublicURL,
 		AllowedOrigins: cfg.AllowedOrigins,
-		Authorize:      refund.BearerToken(cfg.AdminToken),
+		Authorize:      payments.BearerToken(cfg.AdminToken),
 		Toss:           &httpapi.TossConfig{ClientKey: tossClientKey},
 		Stripe:         &httpapi.StripeConfig{WebhookSecret: stripeWebhookSecret},
 		Logger:         logger.With("component", "httpapi"),
@@ -312,34 +350,6 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 	}
 	root = s.handler
 	return s, nil
-}
-
-// reconcileLoop runs [payments.Service.Reconcile] every interval until ctx
-// ends, settling what requests left unsettled (a confirm whose answer was
-// lost, a refund still pending, a virtual account past its due date).
-func (s *shop) reconcileLoop(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		rep, err := s.svc.Reconcile(ctx, nil)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("reconcile", "err", err)
-			}
-			continue
-		}
-		for _, c := range rep.Changes {
-			s.log.Info("reconciled", "order_number", c.OrderNumber, "from", string(c.From), "to", string(c.To), "refunds", len(c.Refunds))
-		}
-		for _, e := range rep.Errors {
-			s.log.Warn("reconcile: still unsettled", "order_number", e.OrderNumber, "err", e.Err)
-		}
-	}
 }
 
 // close releases what newShop acquired, in reverse order: the sandboxes

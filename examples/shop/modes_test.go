@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -68,8 +67,8 @@ func TestAPIMode(t *testing.T) {
 	if code, _, h := s.do("GET", "/payments/toss/success?"+q.Encode(), nil, nil); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "status=paid") {
 		t.Fatalf("success callback: %d %q", code, h.Get("Location"))
 	}
-	if p := s.payment("ORD-20260122-001"); p.Status != payments.StatusPaid || p.GatewayReference != key {
-		t.Errorf("Toss payment: %s %s", p.Status, p.GatewayReference)
+	if p := s.payment("ORD-20260122-001"); p.Status != payments.StatusPaid || p.GatewayReference == nil || *p.GatewayReference != key {
+		t.Errorf("Toss payment: %s %v", p.Status, p.GatewayReference)
 	}
 
 	// Stripe: the Checkout Session lives at STRIPE_API_BASE.
@@ -131,31 +130,12 @@ func TestPublicURL(t *testing.T) {
 }
 
 // TestDatabase runs the shop on PostgreSQL (PAYMENTS_DATABASE_URL, in a
-// schema of its own) and restarts it: the payment survives.
+// schema of its own) and restarts it: the payment, the orders and their
+// fulfilment survive.
 // It needs PAYMENTS_TEST_DATABASE_URL, which scripts/test sets.
 func TestDatabase(t *testing.T) {
-	dsn := testenv.DatabaseURL(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "shop_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA "`+schema+`"`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`)
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	env := map[string]string{"PAYMENTS_DATABASE_URL": dsn + sep + "search_path=" + schema, "PAYMENTS_ADMIN_TOKEN": "db-test-admin-token"}
+	dsn, admin, schema := testSchema(t)
+	env := map[string]string{"PAYMENTS_DATABASE_URL": dsn, "PAYMENTS_ADMIN_TOKEN": "db-test-admin-token", "PAYMENTS_SWEEP_INTERVAL": "100ms"}
 
 	t.Run("pay", func(t *testing.T) {
 		s := startShop(t, env)
@@ -164,15 +144,31 @@ func TestDatabase(t *testing.T) {
 		}
 		s.payTossCard("ORD-20260122-001", 58990, "Cool T-Shirt 외 1건")
 		s.wantStatus("ORD-20260122-001", payments.StatusPaid)
+		s.wantFulfilled("ORD-20260122-001")
+		s.call("POST", "/orders", map[string]any{"order_number": "KEPT-ORDER-1", "order_name": "Mug", "amount": 12000, "currency": "KRW"}, nil, http.StatusCreated, nil)
 	})
 	t.Run("after a restart", func(t *testing.T) {
 		s := startShop(t, env)
 		s.wantStatus("ORD-20260122-001", payments.StatusPaid)
+		// The shop's orders and what its handler did are in the database
+		// too: the fulfilment is not done again.
+		o := s.wantFulfilled("ORD-20260122-001")
+		var again orderJSON
+		s.call("GET", "/orders/ORD-20260122-001", nil, nil, http.StatusOK, &again)
+		if again.Fulfillments != 1 || !again.FulfilledAt.Equal(*o.FulfilledAt) {
+			t.Errorf("after a restart the order shows %+v, want the fulfilment of %v once", again, o.FulfilledAt)
+		}
+		var kept orderJSON
+		s.call("GET", "/orders/KEPT-ORDER-1", nil, nil, http.StatusOK, &kept)
+		if kept.OrderName != "Mug" || kept.Amount != 12000 || kept.FulfilledAt != nil || kept.EventsHandled != 0 {
+			t.Errorf("order created before the restart: %+v", kept)
+		}
 		// The sandbox forgot the old payment (it lives in memory), so only
 		// a new one can be refunded here; against a real API the old one
 		// could be too.
 		order := s.newOrder("Socks", 15000, "KRW")
 		s.payTossCard(order, 15000, "Socks")
+		s.wantFulfilled(order) // delivered by the shop's background loop, not by the request
 		var r status.Payment
 		s.call("POST", "/payments/toss/cancel", map[string]any{"order_number": order, "amount": 990, "reason": "r"}, bearer("db-test-admin-token"), http.StatusOK, &r)
 		if r.Status != payments.StatusPartiallyRefunded {
@@ -183,6 +179,39 @@ func TestDatabase(t *testing.T) {
 	if err := admin.QueryRowContext(t.Context(), `SELECT count(*) FROM "`+schema+`".payments`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("payments in the schema: %d, %v; want 2", n, err)
 	}
+	if err := admin.QueryRowContext(t.Context(), `SELECT count(*) FROM "`+schema+`".shop_orders WHERE fulfillments = 1`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("fulfilled orders in the schema: %d, %v; want 2", n, err)
+	}
+}
+
+// testSchema makes a PostgreSQL schema of its own for the test, dropped
+// at its end, and returns a URL whose connections use it, a connection
+// to the database and the schema's name. It needs
+// PAYMENTS_TEST_DATABASE_URL, which scripts/test sets.
+func testSchema(t *testing.T) (dsn string, admin *sql.DB, schema string) {
+	t.Helper()
+	base := testenv.DatabaseURL(t)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema = "shop_test_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA "`+schema+`"`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`)
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema, admin, schema
 }
 
 func TestDatabaseUnreachable(t *testing.T) {
@@ -238,26 +267,13 @@ func TestInProcess(t *testing.T) {
 
 }
 
-// TestReconcileLoopStops: the sweep ends when its context does.
-func TestReconcileLoopStops(t *testing.T) {
-	cfg, err := loadConfig(func(string) string { return "" })
+// openTestDB opens dsn for the test's duration.
+func openTestDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.PublicURL = "http://127.0.0.1:8080"
-	s, err := newShop(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { s.reconcileLoop(ctx, time.Millisecond); close(done) }()
-	time.Sleep(20 * time.Millisecond) // a few sweeps over an empty store
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("reconcileLoop did not stop")
-	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

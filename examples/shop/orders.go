@@ -20,11 +20,15 @@ import (
 // The demo order API. Orders belong to the application, not to the
 // payments library: a real shop has its own catalogue and order tables and
 // gives the library a [payments.Orders] that reads them. This one keeps
-// them in a [payments.OrderBook], in memory, and lets the page (or curl)
-// create them:
+// them in its [shopDB] (in memory, or in PostgreSQL with
+// PAYMENTS_DATABASE_URL) and lets the page (or curl) create them:
 //
 //	POST /orders         {"order_number"?, "order_name", "amount", "currency"} → 201 the order
 //	GET  /orders/{number} → 200 the order, or 404 order_not_found
+//
+// An order also shows what the shop's event handler did for it
+// (fulfil.go): fulfilled_at (null until the payment was paid),
+// fulfillments (0 or 1) and events_handled (distinct event ids).
 //
 // Errors use the library's envelope {"error": {"code", "message"}}.
 
@@ -38,14 +42,21 @@ var demoOrder = payments.Order{
 
 // orderJSON is an order on the wire.
 type orderJSON struct {
-	OrderNumber string            `json:"order_number"`
-	OrderName   string            `json:"order_name"`
-	Amount      payments.Amount   `json:"amount"`
-	Currency    payments.Currency `json:"currency"`
+	OrderNumber   string            `json:"order_number"`
+	OrderName     string            `json:"order_name"`
+	Amount        payments.Amount   `json:"amount"`
+	Currency      payments.Currency `json:"currency"`
+	FulfilledAt   *time.Time        `json:"fulfilled_at"`
+	Fulfillments  int               `json:"fulfillments"`
+	EventsHandled int               `json:"events_handled"`
 }
 
-func orderToJSON(o payments.Order) orderJSON {
-	return orderJSON{OrderNumber: o.Number, OrderName: o.Name, Amount: o.Amount, Currency: o.Currency}
+func orderToJSON(r orderRecord) orderJSON {
+	o := r.Order
+	return orderJSON{
+		OrderNumber: o.Number, OrderName: o.Name, Amount: o.Amount, Currency: o.Currency,
+		FulfilledAt: r.FulfilledAt, Fulfillments: r.Fulfillments, EventsHandled: r.EventsHandled,
+	}
 }
 
 // orderNumberRE is what the shop accepts as an order number: the
@@ -56,10 +67,10 @@ var orderNumberRE = regexp.MustCompile(`^[A-Za-z0-9_-]{6,60}$`)
 // maxOrderBody caps POST /orders bodies.
 const maxOrderBody = 64 << 10
 
-// orderAPI serves the demo order API over book.
+// orderAPI serves the demo order API over db.
 type orderAPI struct {
-	book *payments.OrderBook
-	now  func() time.Time
+	db  shopDB
+	now func() time.Time
 }
 
 func (a *orderAPI) create(w http.ResponseWriter, r *http.Request) {
@@ -95,27 +106,26 @@ func (a *orderAPI) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, invalid("currency is required (KRW for Toss; KRW, USD, EUR, JPY … for Stripe)"))
 		return
 	}
-	if err := a.book.Add(o); err != nil {
+	if err := a.db.Add(r.Context(), o); err != nil {
 		writeError(w, err)
 		return
 	}
 	w.Header().Set("Location", "/orders/"+o.Number)
-	writeJSON(w, http.StatusCreated, orderToJSON(o))
+	writeJSON(w, http.StatusCreated, orderToJSON(orderRecord{Order: o}))
 }
 
 func (a *orderAPI) get(w http.ResponseWriter, r *http.Request) {
-	o, err := a.book.Order(r.Context(), r.PathValue("number"))
+	rec, err := a.db.View(r.Context(), r.PathValue("number"))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, orderToJSON(o))
+	writeJSON(w, http.StatusOK, orderToJSON(rec))
 }
 
 // newNumber makes an order number such as ORD-20260122-3FA94C: the date
-// and 24 random bits, so numbers do not repeat across restarts (which
-// matters with PAYMENTS_DATABASE_URL, where payments outlive the
-// in-memory order book).
+// and 24 random bits, so numbers are unlikely to repeat; a repeat is
+// refused by [shopDB.Add] and the client tries again.
 func (a *orderAPI) newNumber() (string, error) {
 	b := make([]byte, 3)
 	if _, err := rand.Read(b); err != nil {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/payments-go/payments"
 )
 
 // How the sandboxes are wired
@@ -45,6 +47,11 @@ const (
 	// pages are mounted on the shop's server.
 	tossSandboxPath   = "/sandbox/toss"
 	stripeSandboxPath = "/sandbox/stripe"
+
+	// sandboxRefundTransfer is how long the Toss sandbox takes to pay
+	// the refund of a deposited virtual account back to the customer's
+	// bank account.
+	sandboxRefundTransfer = 3 * time.Second
 )
 
 // inProcess is an http.RoundTripper that serves each request with an
@@ -113,6 +120,40 @@ func sandboxPages(prefix string, fake http.Handler) http.Handler {
 		}
 		inner.ServeHTTP(w, r)
 	})
+}
+
+// sandboxDeposit is POST /sandbox/toss/deposit, the page's "Simulate
+// deposit" button in sandbox mode: form fields order_number and redirect
+// (a URL on the shop). It has the Toss sandbox take the customer's
+// deposit into the virtual account of the order's payment, which sends
+// the deposit webhooks to the shop before it answers, and then redirects.
+// The page names the order rather than the payment: the paymentKey is in
+// the admin's view of the payment only.
+func (s *shop) sandboxDeposit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, invalid("the form could not be read"))
+		return
+	}
+	redirect := r.PostForm.Get("redirect")
+	if !strings.HasPrefix(redirect, s.cfg.PublicURL+"/") {
+		writeError(w, &payments.Error{Code: payments.CodeRedirectNotAllowed, Message: "redirect must be a URL on the shop"})
+		return
+	}
+	p, err := s.svc.Payment(r.Context(), r.PostForm.Get("order_number"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if p.Gateway != "toss" || p.VirtualAccount == nil {
+		writeError(w, &payments.Error{Code: payments.CodeInvalidState, Message: "the order's payment is not a Toss virtual account"})
+		return
+	}
+	if err := s.tossFake.Deposit(r.Context(), p.GatewayReference); err != nil {
+		writeError(w, &payments.Error{Code: payments.CodeInvalidState, Message: "the virtual account takes no deposit now (paid, canceled or expired)"})
+		return
+	}
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
 }
 
 // withToken adds token=secret to raw's query, for the Toss webhook URL

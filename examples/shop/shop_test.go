@@ -195,11 +195,12 @@ func (s *testShop) wantError(method, path string, body any, header http.Header, 
 	}
 }
 
-// payment returns the status view of order's payment.
+// payment returns the full status view of order's payment, which only
+// the admin gets.
 func (s *testShop) payment(order string) status.Payment {
 	s.t.Helper()
 	var p status.Payment
-	s.call("GET", "/payments/status?order_number="+url.QueryEscape(order), nil, nil, http.StatusOK, &p)
+	s.call("GET", "/payments/status?order_number="+url.QueryEscape(order), nil, bearer(s.token), http.StatusOK, &p)
 	return p
 }
 
@@ -322,7 +323,7 @@ func TestTossVirtualAccountDeposit(t *testing.T) {
 			name = "TOSS_WEBHOOK_SECRET"
 		}
 		t.Run(name, func(t *testing.T) {
-			s := startShop(t, map[string]string{"TOSS_WEBHOOK_SECRET": secret})
+			s := startShop(t, map[string]string{"TOSS_WEBHOOK_SECRET": secret, "PAYMENTS_SWEEP_INTERVAL": "100ms", "PAYMENTS_SETTLE_AFTER": "100ms"})
 			order := s.newOrder("Socks", 15000, "KRW")
 			var va toss.VirtualAccountResponse
 			s.call("POST", "/payments/toss/virtual-account", map[string]any{
@@ -332,13 +333,13 @@ func TestTossVirtualAccountDeposit(t *testing.T) {
 				t.Fatalf("virtual account = %+v", va)
 			}
 			p := s.wantStatus(order, payments.StatusWaitingForDeposit)
-			if p.VirtualAccount == nil || p.VirtualAccount.AccountNumber != va.AccountNumber || p.GatewayReference == "" {
+			if p.VirtualAccount == nil || p.VirtualAccount.AccountNumber != va.AccountNumber || p.GatewayReference == nil {
 				t.Fatalf("status = %+v", p)
 			}
 
 			// The page's "simulate deposit" button posts this form.
 			redirect := s.url + "/?order_number=" + order + "&deposit=done"
-			code, loc := s.form("/sandbox/toss/sandbox/deposit", url.Values{"paymentKey": {p.GatewayReference}, "redirect": {redirect}})
+			code, loc := s.form("/sandbox/toss/deposit", url.Values{"order_number": {order}, "redirect": {redirect}})
 			if code != http.StatusSeeOther || loc != redirect {
 				t.Fatalf("deposit: %d, Location %q", code, loc)
 			}
@@ -348,8 +349,14 @@ func TestTossVirtualAccountDeposit(t *testing.T) {
 			if p.Status != payments.StatusPaid {
 				t.Fatalf("after the deposit the payment is %s, want paid", p.Status)
 			}
+			// A second deposit is refused: the account takes no more.
+			if code, _ := s.form("/sandbox/toss/deposit", url.Values{"order_number": {order}, "redirect": {redirect}}); code != http.StatusConflict {
+				t.Errorf("second deposit: %d, want 409", code)
+			}
 
-			// A deposited virtual account is refunded to the customer's account.
+			// A deposited virtual account is refunded to the customer's
+			// account: pending until the bank transfer lands, which the
+			// background loop then records.
 			var r struct {
 				status.Payment
 				Refund status.Refund `json:"refund"`
@@ -358,8 +365,19 @@ func TestTossVirtualAccountDeposit(t *testing.T) {
 				"order_number": order, "reason": "Customer request",
 				"refund_receive_account": map[string]string{"bank": "20", "account_number": "1002123456789", "holder_name": "김토스"},
 			}, bearer(s.token), http.StatusOK, &r)
-			if r.Status != payments.StatusRefunded || r.RefundedAmount != 15000 {
-				t.Errorf("after a full refund: %s, refunded %d", r.Status, r.RefundedAmount)
+			if r.Refund.Status != payments.RefundPending || r.Refund.Amount != 15000 {
+				t.Errorf("refund of a deposited virtual account: %+v, want 15000 pending", r.Refund)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				p := s.payment(order)
+				if p.Status == payments.StatusRefunded && p.RefundedAmount == 15000 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the refund did not land: %s, refunded %d, refunds %+v", p.Status, p.RefundedAmount, p.Refunds)
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
 		})
 	}
@@ -517,7 +535,7 @@ func TestOrdersAPI(t *testing.T) {
 	s := startShop(t, nil)
 	var o orderJSON
 	s.call("POST", "/orders", map[string]any{"order_number": "MY-ORDER-0001", "order_name": "Mug", "amount": 12000, "currency": "KRW"}, nil, http.StatusCreated, &o)
-	if want := (orderJSON{"MY-ORDER-0001", "Mug", 12000, "KRW"}); o != want {
+	if want := (orderJSON{OrderNumber: "MY-ORDER-0001", OrderName: "Mug", Amount: 12000, Currency: "KRW"}); o != want {
 		t.Errorf("created %+v, want %+v", o, want)
 	}
 	s.call("GET", "/orders/MY-ORDER-0001", nil, nil, http.StatusOK, &o)
@@ -586,8 +604,20 @@ func TestPageAndSandboxRoutes(t *testing.T) {
 	}
 	var pc pageConfig
 	s.call("GET", "/config", nil, nil, http.StatusOK, &pc)
-	if pc.Toss.Mode != "sandbox" || pc.Stripe.Mode != "sandbox" || pc.Toss.SandboxURL != "/sandbox/toss/sandbox" || pc.PublicURL != s.url || pc.DefaultOrder != "ORD-20260122-001" {
+	if pc.Toss.Mode != "sandbox" || pc.Stripe.Mode != "sandbox" || pc.Toss.SandboxURL != "/sandbox/toss/sandbox" ||
+		pc.Toss.DepositURL != "/sandbox/toss/deposit" || pc.PublicURL != s.url || pc.DefaultOrder != "ORD-20260122-001" {
 		t.Errorf("config = %+v", pc)
+	}
+	// The deposit form takes an order of the shop and redirects only to
+	// the shop.
+	if code, _ := s.form("/sandbox/toss/deposit", url.Values{"order_number": {"ORD-20260122-001"}, "redirect": {"https://evil.example/"}}); code != http.StatusBadRequest {
+		t.Errorf("deposit with a foreign redirect: %d, want 400", code)
+	}
+	if code, _ := s.form("/sandbox/toss/deposit", url.Values{"order_number": {"NO-SUCH-ORDER"}, "redirect": {s.url + "/"}}); code != http.StatusNotFound {
+		t.Errorf("deposit for an unknown order: %d, want 404", code)
+	}
+	if code, _ := s.form("/sandbox/toss/deposit", url.Values{"order_number": {"ORD-20260122-001"}, "redirect": {s.url + "/"}}); code != http.StatusNotFound {
+		t.Errorf("deposit for an order without a payment: %d, want 404", code)
 	}
 	// Only the fakes' browser pages are exposed, not their APIs.
 	for _, p := range []string{"/sandbox/toss/v1/payments/x", "/sandbox/stripe/v1/payment_intents/pi_1", "/sandbox/toss/"} {

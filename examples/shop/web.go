@@ -36,9 +36,12 @@ type tossPage struct {
 	// or "api" (the page loads Toss's v2 SDK).
 	Mode string `json:"mode"`
 	// SandboxURL is the origin-relative base of the fake's browser pages:
-	// SandboxURL + "/pay" is the payment window, SandboxURL + "/deposit"
-	// the deposit.
+	// SandboxURL + "/pay" is the payment window.
 	SandboxURL string `json:"sandbox_url,omitempty"`
+	// DepositURL is the origin-relative URL of the shop's form that
+	// simulates the customer's deposit into an order's virtual account
+	// (sandboxDeposit).
+	DepositURL string `json:"deposit_url,omitempty"`
 }
 
 type stripePage struct {
@@ -56,7 +59,7 @@ func (s *shop) routes(api http.Handler) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	orders := &orderAPI{book: s.orders, now: time.Now}
+	orders := &orderAPI{db: s.db, now: time.Now}
 	pc := pageConfig{
 		PublicURL:    s.cfg.PublicURL,
 		DefaultOrder: demoOrder.Number,
@@ -76,6 +79,7 @@ func (s *shop) routes(api http.Handler) (http.Handler, error) {
 			return nil, err
 		}
 		pc.Toss.SandboxURL = strings.TrimRight(base.Path, "/") + tossSandboxPath + "/sandbox"
+		pc.Toss.DepositURL = strings.TrimRight(base.Path, "/") + tossSandboxPath + "/deposit"
 	}
 
 	mux := http.NewServeMux()
@@ -92,6 +96,7 @@ func (s *shop) routes(api http.Handler) (http.Handler, error) {
 	})
 	if s.tossFake != nil {
 		mux.Handle(tossSandboxPath+"/", sandboxPages(tossSandboxPath, s.tossFake))
+		mux.HandleFunc("POST "+tossSandboxPath+"/deposit", s.sandboxDeposit)
 	}
 	if s.stripeFake != nil {
 		mux.Handle(stripeSandboxPath+"/", sandboxPages(stripeSandboxPath, s.stripeFake))

@@ -6,7 +6,8 @@
 // TestLoad starts the two sandboxes (tosstest and stripetest behind
 // httptest servers), the real toss.Gateway and stripe.Gateway pointed at
 // them, a payments.Service over memstore with an order book of 1,500 KRW
-// and 500 USD orders, and httpapi.New behind an httptest.Server. Then 64
+// and 500 USD orders, running Service.Run to deliver its events to a
+// handler, and httpapi.New behind an httptest.Server. Then 64
 // client goroutines sharing one keep-alive http.Client send at least
 // 10,000 requests over loopback, in three phases:
 //
@@ -39,6 +40,9 @@
 //     (one paid attempt, Toss DONE, one Checkout Session and one
 //     PaymentIntent confirm per Stripe order), tampered payments were never
 //     confirmed, each refund reached the gateway once;
+//   - no event lost: every event stored for every order reached the
+//     handler exactly once (one process, so no lease ever runs out), in
+//     seq order, and none is dead;
 //   - no leaks: with the servers still up, once the clients' idle
 //     connections are closed the goroutine count returns to what it was
 //     before the first request (within 8, polled for up to 5 s); after

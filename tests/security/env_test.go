@@ -26,7 +26,6 @@ import (
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/httpapi"
 	"github.com/payments-go/payments/memstore"
-	"github.com/payments-go/payments/refund"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/stripe/stripetest"
 	"github.com/payments-go/payments/toss"
@@ -131,7 +130,8 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		must(t, book.Add(payments.Order{Number: usdOrder(i), Name: "Security test order " + strconv.Itoa(i), Amount: payments.Amount(usdAmount(i)), Currency: payments.USD,
 			Customer: payments.Customer{Email: "buyer@example.com"}}))
 	}
-	e.svc, err = payments.NewService(payments.Config{Store: memstore.New(), Orders: book, Gateways: []payments.Gateway{tg, sg}, Logger: logger})
+	e.svc, err = payments.NewService(payments.Config{Store: memstore.New(), Orders: book, Gateways: []payments.Gateway{tg, sg}, Logger: logger,
+		Trace: recordingTrace(&e.logs), HandleEvent: func(context.Context, payments.Event) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		Logger:         logger,
 	}
 	if !opts.noAuthorizer {
-		cfg.Authorize = refund.BearerToken(adminToken)
+		cfg.Authorize = payments.BearerToken(adminToken)
 	}
 	h, err := httpapi.New(cfg)
 	if err != nil {
@@ -626,4 +626,36 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// recordingTrace writes everything every hook of a payments.Trace sees
+// into w, as JSON lines, so that the secret scan of the logs covers the
+// telemetry too.
+func recordingTrace(w io.Writer) *payments.Trace {
+	rec := func(kind string, vs ...any) {
+		for _, v := range vs {
+			if err, ok := v.(error); ok && err != nil {
+				v = err.Error()
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				b = []byte(fmt.Sprintf("%+v", v))
+			}
+			_, _ = w.Write([]byte("trace " + kind + " " + string(b) + "\n"))
+		}
+	}
+	return &payments.Trace{
+		RouteStart:       func(ctx context.Context, r payments.Route) context.Context { rec("route", r); return ctx },
+		RouteDone:        func(_ context.Context, r payments.Route, res payments.RouteResult) { rec("route_done", r, res) },
+		GatewayCallStart: func(ctx context.Context, c payments.GatewayCall) context.Context { rec("call", c); return ctx },
+		GatewayCallDone: func(_ context.Context, c payments.GatewayCall, res payments.GatewayCallResult) {
+			rec("call_done", c, res)
+		},
+		Changed: func(_ context.Context, e payments.Event) { rec("changed", e) },
+		Webhook: func(_ context.Context, wh payments.WebhookResult) { rec("webhook", wh) },
+		EventDelivered: func(_ context.Context, d payments.DeliveryResult) {
+			rec("delivered", d.Event, d.Err, d.Try, d.Lag, d.Dead)
+		},
+		Reconciled: func(_ context.Context, c payments.Change) { rec("reconciled", c) },
+	}
 }

@@ -144,6 +144,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 		if got := countIntentSecrets(e); got != intents {
 			t.Errorf("%d /intent answers with a client secret, want %d", got, intents)
 		}
+		// The telemetry is scanned with the logs: what every hook of the
+		// Trace saw is in them.
+		if _, err := e.svc.DeliverEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{"trace route ", "trace route_done ", "trace call ", "trace call_done ", "trace changed ", "trace webhook ", "trace delivered "} {
+			if !strings.Contains(e.logs.String(), kind) {
+				t.Errorf("no %q in the scanned output", strings.TrimSpace(kind))
+			}
+		}
 	})
 
 	t.Run("wrong keys", func(t *testing.T) {

@@ -116,14 +116,24 @@ async function loadOrder(number) {
   await refreshStatus();
 }
 
+// adminHeaders carries the admin token, when one is entered.
+function adminHeaders() {
+  const token = $('admin-token').value.trim();
+  return token ? {Authorization: 'Bearer ' + token} : {};
+}
+
+// refreshStatus reads the payment (the full view with the admin token, the
+// public view without: no gateway references, attempts or refunds) and
+// the order, whose fulfilment the shop's event handler records.
 async function refreshStatus() {
   if (!order) return;
   try {
-    payment = await api('GET', 'payments/status?order_number=' + encodeURIComponent(order.order_number));
+    payment = await api('GET', 'payments/status?order_number=' + encodeURIComponent(order.order_number), undefined, adminHeaders());
   } catch (err) {
     if (err.code !== 'payment_not_found') throw err;
     payment = null;
   }
+  order = await api('GET', 'orders/' + encodeURIComponent(order.order_number));
   render();
 }
 
@@ -141,16 +151,20 @@ function render() {
   $('order-number').textContent = order.order_number;
   $('order-name-view').textContent = order.order_name;
   $('order-amount-view').textContent = formatMoney(order.amount, order.currency);
+  $('order-fulfilled').textContent = order.fulfilled_at
+    ? 'fulfilled ' + new Date(order.fulfilled_at).toLocaleString()
+    : 'not yet';
+  $('order-events').textContent = String(order.events_handled);
 
   const st = payment ? payment.status : 'no_payment';
   $('status').textContent = st;
   $('status').dataset.status = st;
   const cur = order.currency;
-  $('status-gateway').textContent = payment ? payment.gateway : '—';
-  $('status-method').textContent = payment ? payment.method : '—';
+  $('status-gateway').textContent = (payment && payment.gateway) || '—';
+  $('status-method').textContent = (payment && payment.method) || '—';
   $('status-refunded').textContent = payment ? formatMoney(payment.refunded_amount, cur) : '—';
   $('status-refundable').textContent = payment ? formatMoney(payment.refundable_amount, cur) : '—';
-  $('status-attempts').textContent = payment ? payment.attempts.map((a) => a.gateway + ' ' + a.status).join(', ') : '—';
+  $('status-attempts').textContent = payment && payment.attempts ? payment.attempts.map((a) => a.gateway + ' ' + a.status).join(', ') : '—';
   const list = $('refunds');
   list.replaceChildren();
   for (const r of (payment && payment.refunds) || []) {
@@ -164,13 +178,13 @@ function render() {
   if (va) {
     $('va-bank-name').textContent = bankName(va.bank);
     $('va-account').textContent = va.account_number;
-    $('va-holder').textContent = va.holder;
+    $('va-holder').textContent = va.holder || '—';
     $('va-due').textContent = va.due_date ? new Date(va.due_date).toLocaleString() : '—';
     const canDeposit = cfg.toss.mode === 'sandbox' && payment.status === 'waiting_for_deposit';
     $('deposit-form').hidden = !canDeposit;
     if (canDeposit) {
-      $('deposit-form').action = cfg.toss.sandbox_url + '/deposit';
-      $('deposit-payment-key').value = payment.gateway_reference || '';
+      $('deposit-form').action = cfg.toss.deposit_url;
+      $('deposit-order').value = order.order_number;
       $('deposit-redirect').value = shopURL(orderParam() + '&deposit=done');
     }
   }
@@ -297,6 +311,9 @@ function idempotencyKey() {
 }
 
 async function doRefund() {
+  const headers = adminHeaders();
+  // The admin's view tells which gateway and method the payment has.
+  if (headers.Authorization) await refreshStatus();
   if (!payment) throw Object.assign(new Error('this order has no payment to refund'), {code: 'payment_not_found'});
   const body = {order_number: order.order_number, reason: $('refund-reason').value.trim()};
   const amountText = $('refund-amount').value.trim();
@@ -311,9 +328,7 @@ async function doRefund() {
       holder_name: $('refund-holder').value.trim(),
     };
   }
-  const headers = {'Idempotency-Key': idempotencyKey()};
-  const token = $('admin-token').value.trim();
-  if (token) headers.Authorization = 'Bearer ' + token;
+  headers['Idempotency-Key'] = idempotencyKey();
   const path = payment.gateway === 'toss' ? 'payments/toss/cancel' : 'payments/stripe/refund';
   const r = await api('POST', path, body, headers);
   payment = r;
@@ -408,7 +423,8 @@ async function start() {
     try {
       await loadOrder(params.get('order_number') || cfg.default_order);
     } catch (err) {
-      // An order from before a restart: orders live in memory.
+      // An order the shop does not have: without PAYMENTS_DATABASE_URL
+      // orders live in memory and are gone after a restart.
       await loadOrder(cfg.default_order);
       throw err;
     }
