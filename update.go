@@ -52,18 +52,14 @@ func (s *Service) update(ctx context.Context, cur *Payment, mutate func(*Payment
 	}
 }
 
-// upsert is update for an order that may have no payment yet: mutate then
-// fills a new payment, which is created in the store. When another request
-// creates the payment first, upsert updates that one instead.
+// upsert is update for an order that may have no payment yet: mutate
+// fills a new payment, which is created in the store; only when a payment
+// for the order exists already (Create reports a conflict) is it read and
+// updated instead. A first attempt, the common case, thus costs one store
+// operation, and a later one three (the refused Create, a read, the
+// update).
 func (s *Service) upsert(ctx context.Context, order Order, mutate func(*Payment) error) (*Payment, error) {
 	for {
-		cur, err := s.store.Get(ctx, order.Number)
-		if err == nil {
-			return s.update(ctx, cur, mutate)
-		}
-		if Code(err) != CodePaymentNotFound {
-			return nil, err
-		}
 		now := s.now()
 		p := &Payment{
 			ID: "pay_" + randomHex(12), OrderNumber: order.Number, Amount: order.Amount,
@@ -73,12 +69,19 @@ func (s *Service) upsert(ctx context.Context, order Order, mutate func(*Payment)
 			return nil, err
 		}
 		evs := changeEvents(nil, p, 1)
-		err = s.store.Create(ctx, p, evs)
+		err := s.store.Create(ctx, p, evs)
 		if err == nil {
 			s.stored(ctx, evs)
 			return p, nil
 		}
 		if !errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		cur, err := s.store.Get(ctx, order.Number)
+		if err == nil {
+			return s.update(ctx, cur, mutate)
+		}
+		if Code(err) != CodePaymentNotFound {
 			return nil, err
 		}
 	}

@@ -73,9 +73,9 @@ func (s *Store) Create(ctx context.Context, p *payments.Payment, events []paymen
 	if err := s.checkEvents(events); err != nil {
 		return err
 	}
+	s.addEvents(p, events)
 	p.Version = 1
 	s.payments[p.OrderNumber] = p.Clone()
-	s.addEvents(p.OrderNumber, events)
 	return nil
 }
 
@@ -110,9 +110,9 @@ func (s *Store) Update(ctx context.Context, p *payments.Payment, events []paymen
 	if err := s.checkEvents(events); err != nil {
 		return err
 	}
+	s.addEvents(p, events)
 	p.Version++
 	s.payments[p.OrderNumber] = p.Clone()
-	s.addEvents(p.OrderNumber, events)
 	return nil
 }
 
@@ -128,10 +128,24 @@ func (s *Store) checkEvents(events []payments.Event) error {
 	return nil
 }
 
-func (s *Store) addEvents(order string, events []payments.Event) {
+// addEvents stores the events of the change that is storing p. They share
+// one copy of their Payment, the same for every event of the change:
+// events leave the store as copies, so it is never changed, and a change
+// that made three events holds the payment once, not three times.
+func (s *Store) addEvents(p *payments.Payment, events []payments.Event) {
+	copies := map[*payments.Payment]*payments.Payment{}
 	for _, e := range events {
-		en := &entry{ev: e.Clone(), due: e.At}
-		en.ev.OrderNumber = order
+		shared, ok := copies[e.Payment]
+		if !ok {
+			shared = e.Payment.Clone()
+			copies[e.Payment] = shared
+		}
+		ev := e
+		ev.OrderNumber, ev.Payment, ev.Refund = p.OrderNumber, shared, nil
+		if e.Refund != nil {
+			ev.Refund = e.Clone().Refund
+		}
+		en := &entry{ev: ev, due: e.At}
 		s.events[e.ID] = en
 		s.insertPending(en)
 	}

@@ -16,6 +16,10 @@
 // side=baseline on the benchmark's goroutine and on every goroutine a
 // side's Block starts, such as its fake gateway's server: compare the
 // sides with go tool pprof -tagfocus side=library.
+//
+// [NewRequest] and [CPUTime] serve the module's other benchmarks too: a
+// request as a server hands it to a handler, and the process's CPU time,
+// to divide by the flows run.
 package benchpair
 
 import (

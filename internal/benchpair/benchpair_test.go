@@ -116,3 +116,21 @@ func TestNewRequest(t *testing.T) {
 		}
 	}
 }
+
+// CPUTime advances while the process computes.
+func TestCPUTime(t *testing.T) {
+	start := benchpair.CPUTime()
+	if start <= 0 {
+		t.Fatalf("CPUTime() = %v at start, want a positive time", start)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	x := 1
+	for benchpair.CPUTime() == start {
+		for i := range 100000 {
+			x = x*31 + i
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CPUTime() stayed at %v for 5 s of computing (%d)", start, x)
+		}
+	}
+}
