@@ -34,6 +34,11 @@ func (s *Service) Cancel(ctx context.Context, req CancelRequest) (*Payment, erro
 	if err != nil {
 		return nil, err
 	}
+	return s.cancel(ctx, p, reason)
+}
+
+// cancel is [Service.Cancel] of p, as read from the store.
+func (s *Service) cancel(ctx context.Context, p *Payment, reason string) (*Payment, error) {
 	if p.PaidAttempt() != nil {
 		return nil, errorf(CodeInvalidState, "the payment is paid: refund it instead")
 	}

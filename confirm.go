@@ -68,6 +68,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 		default:
 			return errNoChange
 		}
+		if a.Session != "" {
+			// The customer pays a session on the gateway's own page
+			// (Stripe Checkout); it is verified, never confirmed.
+			return errorf(CodeInvalidState, "the attempt is paid on the gateway's hosted page; verify it once the customer returns")
+		}
 		if a.Reference == "" {
 			if _, prepares := s.gateways[a.Gateway].(Preparer); prepares {
 				// The gateway named the payment when the attempt was

@@ -26,8 +26,20 @@ type RefundRequest struct {
 	// "fraudulent" or "requested_by_customer"
 	// (https://docs.stripe.com/api/refunds/create#create_refund-reason).
 	// It is never derived from Reason, because "fraudulent" adds the card
-	// and e-mail to Stripe's block lists. Other gateways ignore it.
+	// and e-mail to Stripe's block lists. It is refused for a payment made
+	// through another gateway.
 	StripeReason string
+	// Gateway, if set, limits the request to payments made through that
+	// gateway ("toss", "stripe"): a payment paid through another one
+	// answers [ErrInvalidState], and nothing changes.
+	Gateway string
+	// CancelUnpaid makes a request for a payment that is not paid yet,
+	// whose latest attempt is a virtual account waiting for its deposit,
+	// cancel that account (as [Service.Cancel] does) instead of answering
+	// [ErrInvalidState]; Amount must then be zero or the whole amount, and
+	// Refund returns the payment with a nil *Refund. This is Toss's
+	// cancel, which covers both (https://docs.tosspayments.com/reference#결제-취소).
+	CancelUnpaid bool
 }
 
 // stripeReasons are the values [RefundRequest.StripeReason] takes.
@@ -57,6 +69,21 @@ func (s *Service) Refund(ctx context.Context, req RefundRequest) (*Payment, *Ref
 	p, err := s.Payment(ctx, req.OrderNumber)
 	if err != nil {
 		return nil, nil, err
+	}
+	paid := p.PaidAttempt()
+	if req.Gateway != "" && paid != nil && paid.Gateway != req.Gateway {
+		return nil, nil, errorf(CodeInvalidState, "the payment was made through "+paid.Gateway+", not "+req.Gateway)
+	}
+	if a := refundedAttempt(p); req.StripeReason != "" && a != nil && a.Gateway != "stripe" {
+		return nil, nil, errorf(CodeInvalidRequest, "stripe_reason applies to Stripe payments; this payment was made through "+a.Gateway)
+	}
+	if a := p.Latest(); req.CancelUnpaid && paid == nil && a != nil && a.Status == StatusWaitingForDeposit &&
+		(req.Gateway == "" || a.Gateway == req.Gateway) {
+		if req.Amount != 0 && req.Amount != p.Amount {
+			return nil, nil, errorf(CodeInvalidRequest, "a virtual account waiting for its deposit is canceled in full: omit amount")
+		}
+		p, err := s.cancel(ctx, p, reason)
+		return p, nil, err
 	}
 	id := "rf_" + randomHex(12)
 	if req.IdempotencyKey != "" {
@@ -174,6 +201,15 @@ func (s *Service) driveRefund(ctx context.Context, p *Payment, id string) (*Paym
 		return p, copyRefund(r), refundError(r)
 	}
 	return p, copyRefund(r), nil
+}
+
+// refundedAttempt is the attempt a refund request is about: the paid one,
+// or else the latest.
+func refundedAttempt(p *Payment) *Attempt {
+	if a := p.PaidAttempt(); a != nil {
+		return a
+	}
+	return p.Latest()
 }
 
 // pendingRefunds lists the ids of p's pending refunds.

@@ -124,3 +124,50 @@ func TestRefundFailureReleasesBalance(t *testing.T) {
 		t.Errorf("after a failed refund: refundable %d status %s", p.Refundable(), p.Status)
 	}
 }
+
+// TestRefundRequestScope: the checks a route makes of the payment it
+// refunds are the Service's, made on the one read of the refund.
+func TestRefundRequestScope(t *testing.T) {
+	paidOrder := payments.Order{Number: "ORD-SCOPE-PAID", Name: "paid", Amount: 10000, Currency: payments.KRW}
+	vaOrder := payments.Order{Number: "ORD-SCOPE-VA", Name: "waiting", Amount: 20000, Currency: payments.KRW}
+	e := newEnv(t, paidOrder, vaOrder)
+	e.paid(t, paidOrder.Number)
+	if _, err := e.svc.IssueVirtualAccount(t.Context(), payments.VirtualAccountRequest{OrderNumber: vaOrder.Number, Bank: "20", CustomerName: "김토스"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		req  payments.RefundRequest
+		want payments.ErrorCode
+	}{
+		{"another gateway", payments.RefundRequest{OrderNumber: paidOrder.Number, Reason: "r", Gateway: "stripe"}, payments.CodeInvalidState},
+		{"stripe_reason on a payment of another gateway", payments.RefundRequest{OrderNumber: paidOrder.Number, Reason: "r", StripeReason: "duplicate"}, payments.CodeInvalidRequest},
+		{"waiting account without CancelUnpaid", payments.RefundRequest{OrderNumber: vaOrder.Number, Reason: "r"}, payments.CodeInvalidState},
+		{"waiting account, partial", payments.RefundRequest{OrderNumber: vaOrder.Number, Reason: "r", Amount: 100, CancelUnpaid: true}, payments.CodeInvalidRequest},
+		{"waiting account of another gateway", payments.RefundRequest{OrderNumber: vaOrder.Number, Reason: "r", Gateway: "stripe", CancelUnpaid: true}, payments.CodeInvalidState},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := e.svc.Payment(t.Context(), tc.req.OrderNumber)
+			calls := len(e.gw.Calls())
+			_, _, err := e.svc.Refund(t.Context(), tc.req)
+			if got := payments.Code(err); got != tc.want {
+				t.Fatalf("Refund: %v (%s), want %s", err, got, tc.want)
+			}
+			after, _ := e.svc.Payment(t.Context(), tc.req.OrderNumber)
+			if after.Version != before.Version || len(e.gw.Calls()) != calls {
+				t.Errorf("a refused request changed the payment (version %d → %d) or called the gateway (%d → %d calls)",
+					before.Version, after.Version, calls, len(e.gw.Calls()))
+			}
+		})
+	}
+	t.Run("waiting account with CancelUnpaid is canceled", func(t *testing.T) {
+		p, r, err := e.svc.Refund(t.Context(), payments.RefundRequest{OrderNumber: vaOrder.Number, Reason: "changed my mind", Gateway: "fake", CancelUnpaid: true})
+		if err != nil || r != nil || p.Status != payments.StatusCanceled {
+			t.Fatalf("Refund = %v, %v, %v; want the payment canceled, no refund", p, r, err)
+		}
+		if e.calls("cancel") != 1 {
+			t.Errorf("cancel calls = %d, want 1", e.calls("cancel"))
+		}
+	})
+}

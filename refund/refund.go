@@ -71,10 +71,6 @@ type Request struct {
 	StripeReason string `json:"stripe_reason,omitempty"`
 }
 
-// stripeGateway is the gateway name stripe_reason belongs to: the name
-// package stripe's handler requires of its gateway.
-const stripeGateway = "stripe"
-
 // Account is where a deposited Toss virtual-account payment is refunded.
 type Account struct {
 	Bank          string `json:"bank"`
@@ -171,51 +167,18 @@ func NewHandler(cfg Config) (http.Handler, error) {
 			return
 		}
 		sreq.IdempotencyKey = r.Header.Get("Idempotency-Key")
-		p, err := cfg.Service.Payment(r.Context(), sreq.OrderNumber)
-		if err != nil {
-			httpjson.WriteError(w, err)
-			return
-		}
-		if paid := p.PaidAttempt(); cfg.Gateway != "" && paid != nil && paid.Gateway != cfg.Gateway {
-			httpjson.WriteError(w, &payments.Error{Code: payments.CodeInvalidState,
-				Message: "the payment was made through " + paid.Gateway + ", not " + cfg.Gateway})
-			return
-		}
-		if a := refundedAttempt(p); sreq.StripeReason != "" && a != nil && a.Gateway != stripeGateway {
-			httpjson.WriteError(w, web.Invalid("stripe_reason applies to Stripe payments; this payment was made through %s", web.Clip(a.Gateway, 32)))
-			return
-		}
-		if a := p.Latest(); p.PaidAttempt() == nil && a != nil && a.Status == payments.StatusWaitingForDeposit &&
-			(cfg.Gateway == "" || a.Gateway == cfg.Gateway) {
-			// Nothing was paid yet: cancel the virtual account instead.
-			if sreq.Amount != 0 && sreq.Amount != p.Amount {
-				httpjson.WriteError(w, &payments.Error{Code: payments.CodeInvalidRequest,
-					Message: "a virtual account waiting for its deposit is canceled in full: omit amount"})
-				return
-			}
-			p, err := cfg.Service.Cancel(r.Context(), payments.CancelRequest{OrderNumber: sreq.OrderNumber, Reason: sreq.Reason})
-			if err != nil {
-				httpjson.WriteError(w, err)
-				return
-			}
-			status.WriteJSON(w, http.StatusOK, p)
-			return
-		}
+		sreq.Gateway, sreq.CancelUnpaid = cfg.Gateway, true
 		p, rf, err := cfg.Service.Refund(r.Context(), sreq)
 		if err != nil {
 			httpjson.WriteError(w, err)
 			return
 		}
+		if rf == nil {
+			// Nothing was paid yet: the virtual account was canceled.
+			status.WriteJSON(w, http.StatusOK, p)
+			return
+		}
 		httpjson.Write(w, http.StatusOK, Response{Payment: status.From(p), Refund: status.RefundFrom(rf)})
 	})
 	return web.Admin(cfg.Authorize, replay.Idempotent(h)), nil
-}
-
-// refundedAttempt is the attempt a refund request is about: the paid one,
-// or else the latest.
-func refundedAttempt(p *payments.Payment) *payments.Attempt {
-	if a := p.PaidAttempt(); a != nil {
-		return a
-	}
-	return p.Latest()
 }

@@ -66,32 +66,12 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, "", err)
 		return
 	}
-	ctx := r.Context()
-	// Only an attempt that has its own PaymentIntent is confirmed here: a
-	// client-supplied payment_intent_id never becomes an attempt's
-	// reference, and a Checkout Session is paid on Stripe's page.
-	p, err := h.svc.Payment(ctx, req.OrderNumber)
-	if err != nil {
-		h.fail(w, r, req.OrderNumber, err)
-		return
-	}
-	a := p.Latest()
-	switch {
-	case a == nil:
-		err = &payments.Error{Code: payments.CodePaymentNotFound, Message: "the order has no payment attempt; call /intent first"}
-	case a.Gateway != defaultName:
-		err = &payments.Error{Code: payments.CodeInvalidState, Message: "the order's latest payment attempt is not a Stripe one"}
-	case a.Session != "" && !a.Status.Paid():
-		err = &payments.Error{Code: payments.CodeInvalidState, Message: "the order is paid through a Checkout Session; use /verify after the customer returns"}
-	case a.Reference == "":
-		err = &payments.Error{Code: payments.CodeInvalidState, Message: "the order has no PaymentIntent yet; call /intent first"}
-	}
-	if err != nil {
-		h.fail(w, r, req.OrderNumber, err)
-		return
-	}
-	p, err = h.svc.Confirm(ctx, payments.ConfirmRequest{
-		OrderNumber: req.OrderNumber, Reference: req.PaymentIntentID,
+	// Only the order's latest attempt, a Stripe one with its own
+	// PaymentIntent, is confirmed: the Service refuses a Checkout Session
+	// (paid on Stripe's page) and never takes a client-supplied
+	// payment_intent_id as an attempt's reference.
+	p, err := h.svc.Confirm(r.Context(), payments.ConfirmRequest{
+		OrderNumber: req.OrderNumber, Gateway: defaultName, Reference: req.PaymentIntentID,
 		PaymentMethod: req.PaymentMethodID, ReturnURL: req.ReturnURL,
 	})
 	if err != nil {

@@ -33,7 +33,8 @@ var flows = []flow{
 		"stripe " + stripetest.OpCreateCheckoutSession: 1, "stripe " + stripetest.OpGetCheckoutSession: 1,
 	}, store: 4}, stripeCheckout},
 	{"stripe-intent", minimum{gateway: map[string]int{
-		"stripe " + stripetest.OpCreatePaymentIntent: 1, "stripe " + stripetest.OpConfirmPaymentIntent: 1,
+		"stripe " + stripetest.OpCreatePaymentIntent: 1, "stripe " + stripetest.OpGetPaymentIntent: 1,
+		"stripe " + stripetest.OpConfirmPaymentIntent: 1,
 	}, store: 5}, stripeIntent},
 	{"refund", minimum{gateway: map[string]int{"toss " + string(tosstest.OpCancel): 1}, store: 3}, tossRefund},
 	{"status", minimum{store: 1}, statusRead},

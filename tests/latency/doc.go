@@ -8,7 +8,10 @@
 // whatever the others are doing (open loop: a slow flow never holds the
 // next one back, so queueing shows instead of being hidden). A flow is
 // Prepare, the customer's authorisation at the fake, and Confirm, through
-// one payments.Service; the fake gateway (paymentstest.Gateway) answers
+// one payments.Service, built as an application runs it: with an event
+// handler and Service.Run delivering the events in the background (so
+// store-ops/flow counts the delivery's claims and acknowledgements too);
+// the fake gateway (paymentstest.Gateway) answers
 // each confirm after 200 ms, the injected latency, and prepares nothing,
 // as with Toss. A flow's added latency is its completion time minus its
 // scheduled start minus the 200 ms: the library's own work, its waiting

@@ -81,7 +81,9 @@ type env struct {
 	gw    *delayed
 	store *counting.Store
 	sql   *counting.Connector // nil over memstore
-	close func()
+	// events counts the events the handler was given.
+	events atomic.Int64
+	close  func()
 }
 
 // newEnv builds an env over the named store ("memstore" or "sqlstore").
@@ -99,11 +101,31 @@ func newEnv(b *testing.B, store string) *env {
 		b.Fatalf("unknown store %q", store)
 	}
 	e.store = counting.NewStore(st)
-	svc, err := payments.NewService(payments.Config{Store: e.store, Orders: orders{}, Gateways: []payments.Gateway{e.gw}})
+	// As an application runs it: a handler for the events, and Run
+	// delivering them in the background.
+	svc, err := payments.NewService(payments.Config{
+		Store: e.store, Orders: orders{}, Gateways: []payments.Gateway{e.gw},
+		HandleEvent: func(context.Context, payments.Event) error {
+			e.events.Add(1)
+			return nil
+		},
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	e.svc = svc
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = svc.Run(ctx)
+	}()
+	closeStore := e.close
+	e.close = func() {
+		stop()
+		<-done
+		closeStore()
+	}
 	return e
 }
 
