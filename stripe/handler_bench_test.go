@@ -161,7 +161,10 @@ func (c *benchRawCheckout) Flow(b *testing.B, order string) {
 		b.Fatal(err)
 	}
 	get := &stripego.CheckoutSessionParams{}
+	// The expansions stripe.Gateway asks for: the charge for the time of
+	// payment and the refunds, the payment method for the method used.
 	get.AddExpand("payment_intent.latest_charge")
+	get.AddExpand("payment_intent.payment_method")
 	get.Context = b.Context()
 	cs, err = api.CheckoutSessions.Get(cs.ID, get)
 	if err != nil {
