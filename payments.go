@@ -61,6 +61,18 @@
 // Hosts without a background goroutine, and tests, call
 // [Service.DeliverEvents] and [Service.Reconcile] instead.
 //
+// # Settlement audit
+//
+// [Service.Audit] matches the store with each gateway's own ledger for
+// a period (Toss transactions and settlements, Stripe balance
+// transactions: gateways that are [LedgerReader]s) and reports what
+// matched, the gross, fees and net per gateway and currency, the payouts,
+// and every [Discrepancy]: money the store never recorded, payments the
+// gateway does not show, other amounts, other statuses, refunds that
+// differ. Ledgers are read page by page; memory grows with the store's
+// payments of the period, never with the ledger. Package audit serves it
+// as an admin route; examples/audit prints it as tables.
+//
 // # Money
 //
 // An [Amount] is an int64 in the minor unit of its [Currency], never a

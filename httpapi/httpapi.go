@@ -13,6 +13,7 @@
 //	POST /payments/stripe/confirm         POST /payments/stripe/verify
 //	POST /payments/stripe/refund (admin)  POST /payments/stripe/webhook
 //	GET  /payments/status
+//	GET  /payments/audit (admin)
 //
 // Only the routes of configured gateways appear; another method on a
 // route answers 405 method_not_allowed, an unknown path under the prefix
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/payments-go/payments"
+	"github.com/payments-go/payments/audit"
 	"github.com/payments-go/payments/internal/httpjson"
 	"github.com/payments-go/payments/status"
 	"github.com/payments-go/payments/stripe"
@@ -55,8 +57,9 @@ type Config struct {
 	// AllowedOrigins are the origins success_url, fail_url, cancel_url and
 	// return_url may point to. Default: PublicURL's origin.
 	AllowedOrigins []string
-	// Authorize guards the admin routes (/toss/cancel, /stripe/refund);
-	// nil refuses them with 403 forbidden. See [payments.BearerToken].
+	// Authorize guards the admin routes (/toss/cancel, /stripe/refund,
+	// /audit); nil refuses them with 403 forbidden. See
+	// [payments.BearerToken].
 	Authorize payments.Authorizer
 	// StatusOwner, if set, reports whether a request to the status route
 	// comes from someone who may see the full view of the order's payment
@@ -72,6 +75,9 @@ type Config struct {
 	Stripe *StripeConfig
 	// Logger receives the handlers' logs; nil means silence.
 	Logger *slog.Logger
+	// AuditLocation is the time zone of the days of GET /audit (see
+	// package audit); default UTC.
+	AuditLocation *time.Location
 }
 
 // TossConfig holds what only the Toss routes need.
@@ -162,5 +168,10 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle(prefix+"status", http.StripPrefix(strings.TrimSuffix(prefix, "/"), sh))
+	ah, err := audit.NewHandler(audit.Config{Service: cfg.Service, Authorize: cfg.Authorize, Location: cfg.AuditLocation})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle(prefix+"audit", http.StripPrefix(strings.TrimSuffix(prefix, "/"), ah))
 	return mux, nil
 }

@@ -32,11 +32,13 @@ type Gateway struct {
 	behavior  behavior
 	failNext  []failure
 	now       func() time.Time
+	ledger    ledgerScript
 }
 
 type charge struct {
 	payments.Charge
 	refunds   map[string]payments.Amount
+	refundAt  map[string]time.Time
 	confirmed int
 	decline   string
 }
@@ -429,6 +431,10 @@ func (g *Gateway) Refund(ctx context.Context, p *payments.RefundParams) (*paymen
 		_, _ = rand.Read(b)
 		ref := "fake_re_" + hex.EncodeToString(b)
 		c.refunds[ref] = p.Amount
+		if c.refundAt == nil {
+			c.refundAt = make(map[string]time.Time)
+		}
+		c.refundAt[ref] = g.now()
 		c.RefundedAmount += p.Amount
 		c.Status = payments.StatusPartiallyRefunded
 		if c.RefundedAmount == c.Amount {

@@ -14,6 +14,9 @@
 //   - [Client.PaymentByOrderID]: GET /v1/payments/orders/{orderId}
 //   - [Client.Cancel]: POST /v1/payments/{paymentKey}/cancel
 //   - [Client.IssueVirtualAccount]: POST /v1/virtual-accounts
+//   - [Client.Transactions]: GET /v1/transactions, and [Client.Settlements]:
+//     GET /v1/settlements, which [Gateway.ReadLedger] reads for
+//     [payments.Service.Audit] (list bodies capped at 16 MiB)
 //
 // with Basic authentication, JSON bodies, path segments escaped, response
 // bodies capped at 1 MiB, and an Idempotency-Key on every POST (required:

@@ -28,7 +28,11 @@
 // GET /v1/payment_intents/{id}, POST /v1/payment_intents/{id}/confirm,
 // POST /v1/payment_intents/{id}/cancel, POST /v1/refunds, GET /v1/refunds
 // (payment_intent or charge, limit, starting_after, ending_before; newest
-// first), GET /v1/refunds/{id} and GET /v1/charges/{id}. Bodies are decoded as
+// first), GET /v1/refunds/{id}, GET /v1/charges/{id} and
+// GET /v1/balance_transactions (made from the fake's charges and refunds,
+// with the fees of [FeeConfig]; [Server.ChargeOutside],
+// [Server.RefundOutside], [Server.HideBalanceTransaction] and
+// [Server.AlterBalanceTransaction] make it disagree with a store). Bodies are decoded as
 // stripe-go sends them (nested keys such as
 // line_items[0][price_data][currency], metadata[k], expand[0] or
 // expand[]); unknown parameters are rejected with parameter_unknown, as

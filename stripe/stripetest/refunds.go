@@ -233,37 +233,11 @@ func (s *Server) listRefunds(req *apiRequest) (any, *Error) {
 		}
 		all = append(all, re)
 	}
-	start, end := 0, len(all)
-	cursor := func(id string) (int, *Error) {
-		for i, re := range all {
-			if re.id == id {
-				return i, nil
-			}
-		}
-		return 0, errNoSuch("refund", web.Clip(id, 60), "starting_after")
+	page, more, err := listPage(all, func(re *refund) string { return re.id }, "refund", after, before, int(limit))
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case hasAfter:
-		i, err := cursor(after)
-		if err != nil {
-			return nil, err
-		}
-		start = i + 1
-	case hasBefore:
-		i, err := cursor(before)
-		if err != nil {
-			err.Param = "ending_before"
-			return nil, err
-		}
-		end = i
-		start = max(0, end-int(limit))
-	}
-	page := all[start:end]
-	more := len(page) > int(limit)
-	if more {
-		page = page[:limit]
-	}
-	out := &listJSON{Object: "list", Data: []any{}, HasMore: more || (hasBefore && start > 0), URL: "/v1/refunds"}
+	out := &listJSON{Object: "list", Data: []any{}, HasMore: more, URL: "/v1/refunds"}
 	for _, re := range page {
 		out.Data = append(out.Data, s.renderRefund(re, exp))
 	}

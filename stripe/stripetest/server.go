@@ -74,6 +74,10 @@ type Config struct {
 	// not documented; the events keep api_version 2023-10-16 either way,
 	// and charge.refund.updated is sent in both modes.
 	AcaciaRefundEvents bool
+
+	// Fees sets the fees of GET /v1/balance_transactions; the zero value
+	// is Stripe's standard US card pricing.
+	Fees FeeConfig
 }
 
 // Operations, named by their route pattern, for [Server.Executed] and
@@ -158,6 +162,7 @@ type Server struct {
 	hooks     *deliverer
 	dashboard []string
 	acacia    bool
+	fees      FeeConfig
 
 	mu       sync.Mutex
 	sessions map[string]*checkoutSession
@@ -174,6 +179,7 @@ type Server struct {
 	faults      []fault
 	drops       int
 	events      []*Event
+	balance     balanceState
 }
 
 // New returns a Server with no objects. It starts no goroutines until an
@@ -198,6 +204,7 @@ func New(cfg Config) *Server {
 		executed:  map[string]int{},
 		dashboard: slices.Clone(cfg.DashboardPaymentMethodTypes),
 		acacia:    cfg.AcaciaRefundEvents,
+		fees:      cfg.Fees,
 	}
 	if s.dashboard == nil {
 		s.dashboard = slices.Clone(defaultDashboardTypes)
@@ -237,6 +244,7 @@ func New(cfg Config) *Server {
 	api(OpGetRefund, (*Server).getRefund)
 	api(OpListRefunds, (*Server).listRefunds)
 	api(OpGetCharge, (*Server).getCharge)
+	api(OpListBalanceTransactions, (*Server).listBalanceTransactions)
 	s.mux.Handle("/v1/", s.endpoint("", nil))
 
 	s.mux.HandleFunc("GET /sandbox/checkout/{id}", s.checkoutPage)

@@ -21,6 +21,12 @@
 //     GET /v1/payments/orders/{orderId}, POST /v1/payments/{paymentKey}/cancel
 //     and POST /v1/virtual-accounts, JSON in and out
 //     (https://docs.tosspayments.com/reference).
+//   - GET /v1/transactions and GET /v1/settlements, made from the fake's own
+//     payments (one row per approval, cancel and virtual-account issue; fees
+//     and payout days from [LedgerConfig]), with controls that make the
+//     ledger disagree with a store: [Server.ApproveOutside],
+//     [Server.CancelOutside], [Server.HideTransaction],
+//     [Server.AlterTransaction].
 //   - HTTP Basic auth with the secret key as user name and an empty password
 //     (https://docs.tosspayments.com/reference/using-api/authorization): no
 //     or unknown key gives 401 UNAUTHORIZED_KEY, an undecodable

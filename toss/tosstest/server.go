@@ -124,6 +124,9 @@ type Config struct {
 	// sandbox pages and by [Server.PaymentWindowURL]. Default: links relative
 	// to the page, which work wherever the handler is mounted.
 	PublicURL string
+
+	// Ledger configures GET /v1/transactions and GET /v1/settlements.
+	Ledger LedgerConfig
 }
 
 // Server is a fake of the Toss Payments core API v1. It is an [http.Handler]
@@ -154,6 +157,7 @@ type Server struct {
 	dropN     int
 	dropAfter int
 	delay     time.Duration
+	ledger    ledgerState
 }
 
 // record is a payment and the facts the fake keeps beside it.
@@ -177,6 +181,9 @@ type record struct {
 	// refunds are the refunds of a deposited virtual account whose bank
 	// transfer has not landed yet.
 	refunds []pendingRefund
+	// approvalTx and vaIssueTx are the transactionKeys of the payment's
+	// approval and virtual-account issue rows in /v1/transactions.
+	approvalTx, vaIssueTx string
 }
 
 // pendingRefund is the bank transfer of one virtual-account refund.
@@ -279,6 +286,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/payments/{paymentKey}", s.api(OpGetPayment, s.getPayment))
 	s.mux.Handle("POST /v1/payments/{paymentKey}/cancel", s.api(OpCancel, s.cancelPayment))
 	s.mux.Handle("POST /v1/virtual-accounts", s.api(OpIssueVirtualAccount, s.issueVirtualAccount))
+	s.mux.Handle("GET /v1/transactions", s.api(OpTransactions, s.transactions))
+	s.mux.Handle("GET /v1/settlements", s.api(OpSettlements, s.settlements))
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, apiError("NOT_FOUND").Status, apiError("NOT_FOUND").body())
 	})
