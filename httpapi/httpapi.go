@@ -13,6 +13,11 @@
 //	POST /payments/stripe/confirm         POST /payments/stripe/verify
 //	POST /payments/stripe/refund (admin)  POST /payments/stripe/webhook
 //	GET  /payments/status
+//	POST /payments/stripe/setup           POST /payments/stripe/setup/verify
+//	POST /payments/toss/billing/ready     GET  /payments/toss/billing/success
+//	GET  /payments/toss/billing/fail
+//	GET  /payments/methods (admin)        DELETE /payments/methods/{method_id} (admin)
+//	POST /payments/charge (admin)
 //
 // Only the routes of configured gateways appear; another method on a
 // route answers 405 method_not_allowed, an unknown path under the prefix
@@ -36,6 +41,7 @@ import (
 
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/internal/httpjson"
+	"github.com/payments-go/payments/methods"
 	"github.com/payments-go/payments/status"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/toss"
@@ -72,6 +78,11 @@ type Config struct {
 	Stripe *StripeConfig
 	// Logger receives the handlers' logs; nil means silence.
 	Logger *slog.Logger
+	// AuthorizeCustomer reports whether a request may save a payment
+	// method for the customer (/toss/billing/ready, /stripe/setup): for
+	// instance, the signed-in customer is that one. Nil leaves it to
+	// Authorize, so that with neither those routes answer 403 forbidden.
+	AuthorizeCustomer func(r *http.Request, customerID string) error
 }
 
 // TossConfig holds what only the Toss routes need.
@@ -137,6 +148,8 @@ func New(cfg Config) (http.Handler, error) {
 			AllowedOrigins: origins,
 			Authorize:      cfg.Authorize,
 			Logger:         cfg.Logger,
+
+			AuthorizeCustomer: cfg.AuthorizeCustomer,
 		})
 		if err != nil {
 			return nil, err
@@ -151,6 +164,8 @@ func New(cfg Config) (http.Handler, error) {
 			AllowedOrigins:   origins,
 			Authorize:        cfg.Authorize,
 			Logger:           cfg.Logger,
+
+			AuthorizeCustomer: cfg.AuthorizeCustomer,
 		})
 		if err != nil {
 			return nil, err
@@ -162,5 +177,12 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle(prefix+"status", http.StripPrefix(strings.TrimSuffix(prefix, "/"), sh))
+	mh, err := methods.NewHandler(methods.Config{Service: cfg.Service, Authorize: cfg.Authorize, AllowedOrigins: origins, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"methods", "methods/", "charge"} {
+		mux.Handle(prefix+p, http.StripPrefix(strings.TrimSuffix(prefix, "/"), mh))
+	}
 	return mux, nil
 }

@@ -32,6 +32,8 @@ type Gateway struct {
 	behavior  behavior
 	failNext  []failure
 	now       func() time.Time
+	// methods holds the saved methods (methods.go).
+	methods methodState
 }
 
 type charge struct {

@@ -326,21 +326,30 @@ func checkIdempotencyKey(k string) *payments.Error {
 
 // do sends one API call with retries and decodes the Payment it returns.
 func (c *Client) do(ctx context.Context, op, method, path string, body any, idempotencyKey string) (*Payment, error) {
+	var p Payment
+	if err := c.call(ctx, op, method, path, body, idempotencyKey, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// call sends one API call with retries and decodes its answer into out
+// (nothing is decoded when out is nil).
+func (c *Client) call(ctx context.Context, op, method, path string, body any, idempotencyKey string, out any) error {
 	var payload []byte
 	if method == http.MethodPost {
 		if err := checkIdempotencyKey(idempotencyKey); err != nil {
-			return nil, err
+			return err
 		}
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: the request could not be encoded", Err: err}
+			return &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: the request could not be encoded", Err: err}
 		}
 		payload = b
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, toPaymentsError(ctx, op, err)
+		return toPaymentsError(ctx, op, err)
 	}
-	var out *Payment
 	decide := func(err error) retry.Decision {
 		if ctx.Err() != nil {
 			return retry.Decision{}
@@ -351,9 +360,8 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, idem
 		if try > 1 {
 			payments.CountRetry(ctx)
 		}
-		p, err := c.once(ctx, op, method, path, payload, idempotencyKey, try)
+		err := c.once(ctx, op, method, path, payload, idempotencyKey, try, out)
 		if err == nil {
-			out = p
 			return nil
 		}
 		if try < max(c.policy.Attempts, 1) && c.log != nil && decide(err).Retry {
@@ -371,11 +379,11 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, idem
 				pe.GatewayCode = re.api.Code
 			}
 			pe.Err = errors.Join(err, cerr)
-			return nil, pe
+			return pe
 		}
-		return nil, toPaymentsError(ctx, op, err)
+		return toPaymentsError(ctx, op, err)
 	}
-	return out, nil
+	return nil
 }
 
 // classify says which failures are retried (see [Client]).
@@ -417,14 +425,14 @@ func logReason(err error) string {
 }
 
 // once sends one try.
-func (c *Client) once(ctx context.Context, op, method, path string, payload []byte, idempotencyKey string, try int) (*Payment, error) {
+func (c *Client) once(ctx context.Context, op, method, path string, payload []byte, idempotencyKey string, try int, out any) error {
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return nil, &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: the request could not be built", Err: err}
+		return &payments.Error{Code: payments.CodeInvalidRequest, Message: "toss: the request could not be built", Err: err}
 	}
 	req.Header.Set("Authorization", c.auth)
 	req.Header.Set("Accept", "application/json")
@@ -442,35 +450,44 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The path may hold a billing key: the error names the
+			// operation instead.
+			ue.URL = op
+		}
 		c.debug(ctx, op, method, try, 0, "", start, err)
-		return nil, &transportError{err: err}
+		return &transportError{err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
-		return nil, &transportError{err: err}
+		return &transportError{err: err}
 	}
 	if len(data) > maxResponse {
 		err := fmt.Errorf("response body larger than %d bytes", maxResponse)
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
 		if resp.StatusCode/100 == 2 {
-			return nil, &badResponse{status: resp.StatusCode, err: err}
+			return &badResponse{status: resp.StatusCode, err: err}
 		}
-		return nil, &responseError{api: &APIError{Status: resp.StatusCode}}
+		return &responseError{api: &APIError{Status: resp.StatusCode}}
 	}
 	if resp.StatusCode/100 == 2 {
-		var p Payment
-		if err := json.Unmarshal(data, &p); err != nil {
+		if out == nil {
+			c.debug(ctx, op, method, try, resp.StatusCode, "", start, nil)
+			return nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
 			c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
-			return nil, &badResponse{status: resp.StatusCode, err: err}
+			return &badResponse{status: resp.StatusCode, err: err}
 		}
 		c.debug(ctx, op, method, try, resp.StatusCode, "", start, nil)
-		return &p, nil
+		return nil
 	}
 	re := &responseError{api: decodeError(resp.StatusCode, data), retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	c.debug(ctx, op, method, try, resp.StatusCode, re.api.Code, start, nil)
-	return nil, re
+	return re
 }
 
 func (c *Client) debug(ctx context.Context, op, method string, try, status int, code string, start time.Time, err error) {

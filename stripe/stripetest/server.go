@@ -174,6 +174,7 @@ type Server struct {
 	faults      []fault
 	drops       int
 	events      []*Event
+	saved       savedObjects // customers.go
 }
 
 // New returns a Server with no objects. It starts no goroutines until an
@@ -237,6 +238,7 @@ func New(cfg Config) *Server {
 	api(OpGetRefund, (*Server).getRefund)
 	api(OpListRefunds, (*Server).listRefunds)
 	api(OpGetCharge, (*Server).getCharge)
+	s.savedRoutes(api)
 	s.mux.Handle("/v1/", s.endpoint("", nil))
 
 	s.mux.HandleFunc("GET /sandbox/checkout/{id}", s.checkoutPage)
