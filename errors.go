@@ -36,6 +36,8 @@ const (
 	CodeGatewayUnavailable   ErrorCode = "gateway_unavailable"    // 503, or 504 on a timeout
 	CodeCanceled             ErrorCode = "canceled"               // 499: the caller gave up
 	CodeInternal             ErrorCode = "internal_error"         // 500
+	CodeMethodNotFound       ErrorCode = "method_not_found"       // 404: no saved payment method has that id
+	CodeMethodNotActive      ErrorCode = "method_not_active"      // 409: the saved payment method was removed
 )
 
 var codeStatus = map[ErrorCode]int{
@@ -60,6 +62,8 @@ var codeStatus = map[ErrorCode]int{
 	CodeGatewayUnavailable:   http.StatusServiceUnavailable,
 	CodeCanceled:             499,
 	CodeInternal:             http.StatusInternalServerError,
+	CodeMethodNotFound:       http.StatusNotFound,
+	CodeMethodNotActive:      http.StatusConflict,
 }
 
 // HTTPStatus returns the HTTP status that goes with c, or 500 for a code
@@ -142,6 +146,8 @@ var (
 	ErrIdempotencyKeyReused = &Error{Code: CodeIdempotencyKeyReused}
 	ErrGatewayError         = &Error{Code: CodeGatewayError}
 	ErrGatewayUnavailable   = &Error{Code: CodeGatewayUnavailable}
+	ErrMethodNotFound       = &Error{Code: CodeMethodNotFound}
+	ErrMethodNotActive      = &Error{Code: CodeMethodNotActive}
 )
 
 // ErrConflict is returned by [Store.Update] when the stored payment's

@@ -27,6 +27,11 @@ const (
 	// EventRefundFailed: the gateway refused the refund; its amount is
 	// refundable again.
 	EventRefundFailed EventType = "refund.failed"
+	// EventMethodSaved: a customer saved a payment method; Method is it.
+	EventMethodSaved EventType = "method.saved"
+	// EventMethodRemoved: a saved payment method was removed, by the
+	// application or by its gateway; Method is it.
+	EventMethodRemoved EventType = "method.removed"
 )
 
 // Event tells the application about one stored change. Events are stored
@@ -55,6 +60,10 @@ type Event struct {
 	Payment *Payment `json:"payment"`
 	// At is when the change was stored.
 	At time.Time `json:"at"`
+	// Method is the saved payment method concerned, for method events
+	// (without its gateway handles); Payment and OrderNumber are then
+	// empty, and Seq counts the method's events.
+	Method *PaymentMethod `json:"method,omitempty"`
 }
 
 // EventHandler is the application's handler of events. It returns nil
@@ -169,5 +178,6 @@ func (e Event) Clone() Event {
 		r.Failure = cloneFailure(r.Failure)
 		e.Refund = &r
 	}
+	e.Method = e.Method.Clone()
 	return e
 }

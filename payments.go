@@ -73,6 +73,24 @@
 // payments of the period, never with the ledger. Package audit serves it
 // as an admin route; examples/audit prints it as tables.
 //
+// # Saved payment methods
+//
+// A customer saves a payment method once (a Toss billing key, a Stripe
+// PaymentMethod set up for off-session use) and the application charges
+// orders with it later, while the customer is away. [Service.StartSave]
+// and [Service.FinishSave] save a [PaymentMethod] (the gateway's customer
+// of the application's customer is made once: a library-generated Toss
+// customerKey, a Stripe Customer); [Service.Methods], [Service.RemoveMethod]
+// and [Service.MethodRemovedAtGateway] list and remove them; and
+// [Service.Charge] charges an order at most once: the attempt is stored
+// processing before the gateway call, which carries an idempotency key
+// derived from the order, the attempt and the method, and an unknown
+// outcome is settled by [Service.Reconcile]. The store must be a
+// [MethodStore] (memstore and sqlstore are); the gateway a [MethodSaver]
+// and [MethodCharger] (toss.Gateway, stripe.Gateway and
+// paymentstest.Gateway are). Saved methods make [EventMethodSaved] and
+// [EventMethodRemoved], in a sequence of their own per method.
+//
 // # Money
 //
 // An [Amount] is an int64 in the minor unit of its [Currency], never a
@@ -245,6 +263,9 @@ type Attempt struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	PaidAt        time.Time
+	// SavedMethod is the id of the saved [PaymentMethod] the attempt
+	// charges without the customer ([Service.Charge]); empty otherwise.
+	SavedMethod string
 }
 
 // RefundStatus is the state of one [Refund].

@@ -118,6 +118,10 @@ func (s *Service) settle(ctx context.Context, p *Payment) (*Payment, error) {
 		var err error
 		switch a.Status {
 		case StatusProcessing:
+			if a.SavedMethod != "" {
+				np, err = s.recharge(ctx, p, a.Number)
+				break
+			}
 			np, err = s.reconfirm(ctx, p, a.Number)
 		case StatusRequiresAction, StatusWaitingForDeposit:
 			np, err = s.refreshAttempt(ctx, p, a.Number)

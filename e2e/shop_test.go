@@ -118,7 +118,78 @@ func TestShopInBrowser(t *testing.T) {
 	b.screenshot("11-partially-refunded")
 	shop.checkPayment(t, tds, "stripe", payments.StatusPartiallyRefunded, 1990, 500)
 
+	t.Log("step: subscribe: save a card with Toss, charge this month twice and next month, remove it")
+	month := time.Now().UTC()
+	thisMonth := func(customer string, offset int) string {
+		m := time.Date(month.Year(), month.Month()+time.Month(offset), 1, 0, 0, 0, 0, time.UTC)
+		return "SUB-" + customer + "-" + m.Format("2006-01")
+	}
+	b.fill("#sub-customer", "demo-toss")
+	b.click("#save-toss")
+	b.run(chromedp.WaitVisible("#billing-approve", chromedp.ByQuery))
+	b.screenshot("12-toss-billing-window")
+	b.click("#billing-approve")
+	b.waitText("#message", "Card saved with Toss")
+	b.fill("#admin-token", shop.adminToken)
+	b.click("#charge-this-month")
+	b.waitText("#sub-result", thisMonth("demo-toss", 0)+": paid")
+	b.click("#charge-this-month")
+	b.waitText("#sub-result", thisMonth("demo-toss", 0)+": paid")
+	shop.checkPayment(t, thisMonth("demo-toss", 0), "toss", payments.StatusPaid, 9900, 0)
+	shop.checkAttempts(t, thisMonth("demo-toss", 0), 1)
+	b.click("#charge-next-month")
+	b.waitText("#sub-result", thisMonth("demo-toss", 1)+": paid")
+	shop.checkPayment(t, thisMonth("demo-toss", 1), "toss", payments.StatusPaid, 9900, 0)
+	b.click("#list-methods")
+	b.waitText("#methods", "active")
+	b.screenshot("13-toss-card-saved-and-charged")
+	b.click("#methods .remove-method")
+	b.waitText("#methods", "removed")
+	b.screenshot("14-toss-card-removed")
+
+	t.Log("step: subscribe: save a card with Stripe (setup mode), charge this month")
+	b.fill("#sub-customer", "demo-stripe")
+	b.click("#save-stripe")
+	b.run(chromedp.WaitVisible("#setup-save", chromedp.ByQuery))
+	b.screenshot("15-stripe-setup-page")
+	b.click("#setup-save")
+	b.waitText("#message", "Card saved with Stripe")
+	b.fill("#admin-token", shop.adminToken)
+	b.click("#charge-this-month")
+	b.waitText("#sub-result", thisMonth("demo-stripe", 0)+": paid")
+	b.screenshot("16-stripe-card-charged")
+	shop.checkPayment(t, thisMonth("demo-stripe", 0), "stripe", payments.StatusPaid, 9900, 0)
+
 	b.checkNoPageErrors()
+}
+
+// click clicks sel once it is visible and enabled: the page disables its
+// buttons while a request runs, and a click on a disabled one is lost.
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.run(chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.WaitEnabled(sel, chromedp.ByQuery), chromedp.Click(sel, chromedp.ByQuery))
+}
+
+// checkAttempts checks through the shop's API that the order's payment
+// has n attempts: a repeated charge made none.
+func (s *shopProcess) checkAttempts(t *testing.T, order string, n int) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.url+"/payments/status?order_number="+order, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Attempts []json.RawMessage `json:"attempts"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || len(v.Attempts) != n {
+		t.Errorf("order %s has %d attempts (%v), want %d", order, len(v.Attempts), err, n)
+	}
 }
 
 // findChromium returns the browser's path, or skips the test (fails it

@@ -48,6 +48,13 @@ func FuzzRoutes(f *testing.F) {
 		{2, `{` + order + `,"amount":1e400,"reason":"` + strings.Repeat("가", 300) + `"}`, ""},
 		{0, `[]`, ""},
 		{0, `{"order_number":null,"x":1}`, ""},
+		{14, `{"customer_id":"cust-1","success_url":"https://shop.example/ok","fail_url":"https://shop.example/fail"}`, ""},
+		{15, "", "setup=setup_1&customerKey=ck_1&authKey=bln_1"},
+		{16, "", "setup=setup_1&code=PAY_PROCESS_CANCELED&message=x"},
+		{17, `{"customer_id":"cust-1","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no"}`, ""},
+		{18, `{"session_id":"cs_test_1"}`, ""},
+		{19, "", "customer_id=cust-1"},
+		{21, `{` + order + `,"method_id":"meth_0123456789","return_url":"https://shop.example/back"}`, ""},
 	}
 	for _, s := range seeds {
 		f.Add(uint8(s.route), s.body, s.query, "application/json", true)

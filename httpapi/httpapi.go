@@ -14,6 +14,11 @@
 //	POST /payments/stripe/refund (admin)  POST /payments/stripe/webhook
 //	GET  /payments/status
 //	GET  /payments/audit (admin)
+//	POST /payments/stripe/setup           POST /payments/stripe/setup/verify
+//	POST /payments/toss/billing/ready     GET  /payments/toss/billing/success
+//	GET  /payments/toss/billing/fail
+//	GET  /payments/methods (admin)        DELETE /payments/methods/{method_id} (admin)
+//	POST /payments/charge (admin)
 //
 // Only the routes of configured gateways appear; another method on a
 // route answers 405 method_not_allowed, an unknown path under the prefix
@@ -38,6 +43,7 @@ import (
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/audit"
 	"github.com/payments-go/payments/internal/httpjson"
+	"github.com/payments-go/payments/methods"
 	"github.com/payments-go/payments/status"
 	"github.com/payments-go/payments/stripe"
 	"github.com/payments-go/payments/toss"
@@ -78,6 +84,11 @@ type Config struct {
 	// AuditLocation is the time zone of the days of GET /audit (see
 	// package audit); default UTC.
 	AuditLocation *time.Location
+	// AuthorizeCustomer reports whether a request may save a payment
+	// method for the customer (/toss/billing/ready, /stripe/setup): for
+	// instance, the signed-in customer is that one. Nil leaves it to
+	// Authorize, so that with neither those routes answer 403 forbidden.
+	AuthorizeCustomer func(r *http.Request, customerID string) error
 }
 
 // TossConfig holds what only the Toss routes need.
@@ -143,6 +154,8 @@ func New(cfg Config) (http.Handler, error) {
 			AllowedOrigins: origins,
 			Authorize:      cfg.Authorize,
 			Logger:         cfg.Logger,
+
+			AuthorizeCustomer: cfg.AuthorizeCustomer,
 		})
 		if err != nil {
 			return nil, err
@@ -157,6 +170,8 @@ func New(cfg Config) (http.Handler, error) {
 			AllowedOrigins:   origins,
 			Authorize:        cfg.Authorize,
 			Logger:           cfg.Logger,
+
+			AuthorizeCustomer: cfg.AuthorizeCustomer,
 		})
 		if err != nil {
 			return nil, err
@@ -173,5 +188,12 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle(prefix+"audit", http.StripPrefix(strings.TrimSuffix(prefix, "/"), ah))
+	mh, err := methods.NewHandler(methods.Config{Service: cfg.Service, Authorize: cfg.Authorize, AllowedOrigins: origins, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"methods", "methods/", "charge"} {
+		mux.Handle(prefix+p, http.StripPrefix(strings.TrimSuffix(prefix, "/"), mh))
+	}
 	return mux, nil
 }

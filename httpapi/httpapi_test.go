@@ -40,6 +40,9 @@ var allRoutes = []struct{ method, path string }{
 	{"POST", "stripe/checkout"}, {"POST", "stripe/intent"}, {"POST", "stripe/confirm"}, {"POST", "stripe/verify"},
 	{"POST", "stripe/refund"}, {"POST", "stripe/webhook"},
 	{"GET", "status"},
+	{"POST", "toss/billing/ready"}, {"GET", "toss/billing/success"}, {"GET", "toss/billing/fail"},
+	{"POST", "stripe/setup"}, {"POST", "stripe/setup/verify"},
+	{"GET", "methods"}, {"DELETE", "methods/meth_0123456789"}, {"POST", "charge"},
 }
 
 func serve(h http.Handler, method, path string) *httptest.ResponseRecorder {

@@ -29,6 +29,8 @@ type Store struct {
 	// pending holds, by order number, the events neither delivered nor
 	// dead, in Seq order.
 	pending map[string][]*entry
+	// methods holds the saved payment methods (methods.go).
+	methods methodData
 }
 
 // entry is an event in the outbox.
@@ -41,6 +43,9 @@ type entry struct {
 	lastError   string
 	deliveredAt time.Time
 	deadAt      time.Time
+	// stream is the key of the pending list the event waits in: its
+	// payment's order number, or payments.MethodStream of its method.
+	stream string
 }
 
 func (e *entry) isPending() bool { return e.deliveredAt.IsZero() && e.deadAt.IsZero() }
@@ -145,7 +150,7 @@ func (s *Store) addEvents(p *payments.Payment, events []payments.Event) {
 		if e.Refund != nil {
 			ev.Refund = e.Clone().Refund
 		}
-		en := &entry{ev: ev, due: e.At}
+		en := &entry{ev: ev, due: e.At, stream: p.OrderNumber}
 		s.events[e.ID] = en
 		s.insertPending(en)
 	}
@@ -153,19 +158,19 @@ func (s *Store) addEvents(p *payments.Payment, events []payments.Event) {
 
 // insertPending puts e into its payment's pending list, in Seq order.
 func (s *Store) insertPending(e *entry) {
-	list := s.pending[e.ev.OrderNumber]
+	list := s.pending[e.stream]
 	i := sort.Search(len(list), func(i int) bool { return list[i].ev.Seq > e.ev.Seq })
-	s.pending[e.ev.OrderNumber] = slices.Insert(list, i, e)
+	s.pending[e.stream] = slices.Insert(list, i, e)
 }
 
 // dropPending takes e, no longer pending, out of its payment's list.
 func (s *Store) dropPending(e *entry) {
-	list := slices.DeleteFunc(s.pending[e.ev.OrderNumber], func(x *entry) bool { return x == e })
+	list := slices.DeleteFunc(s.pending[e.stream], func(x *entry) bool { return x == e })
 	if len(list) == 0 {
-		delete(s.pending, e.ev.OrderNumber)
+		delete(s.pending, e.stream)
 		return
 	}
-	s.pending[e.ev.OrderNumber] = list
+	s.pending[e.stream] = list
 }
 
 // Unsettled implements [payments.Store]. It scans every payment, which is
@@ -213,8 +218,8 @@ func (s *Store) ClaimEvents(ctx context.Context, now time.Time, lease time.Durat
 		if !a.due.Equal(b.due) {
 			return a.due.Before(b.due)
 		}
-		if a.ev.OrderNumber != b.ev.OrderNumber {
-			return a.ev.OrderNumber < b.ev.OrderNumber
+		if a.stream != b.stream {
+			return a.stream < b.stream
 		}
 		return a.ev.Seq < b.ev.Seq
 	})

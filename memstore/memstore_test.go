@@ -11,3 +11,7 @@ import (
 func TestConformance(t *testing.T) {
 	paymentstest.RunStoreTests(t, func(*testing.T) payments.Store { return memstore.New() })
 }
+
+func TestMethodConformance(t *testing.T) {
+	paymentstest.RunMethodStoreTests(t, func(*testing.T) paymentstest.MethodStoreUnderTest { return memstore.New() })
+}

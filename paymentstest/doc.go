@@ -42,4 +42,17 @@
 // A gateway's test hands it a [GatewayHarness]: the gateway, pointed at
 // its test server, and a function that authorises a payment the way a
 // customer does at the gateway's page.
+//
+// # Saved payment methods
+//
+// [Gateway] is also a [payments.MethodSaver] and [payments.MethodCharger]:
+// any auth key or save session saves a card ([Gateway.SaveCard] scripts
+// its brand, digits and a later decline), charges follow the scripted
+// behaviours of Confirm, and [Gateway.Charges] tells how many times money
+// was taken for an order. [RunMethodStoreTests] checks a
+// [payments.MethodStore]; [RunChargeTests] checks, against a gateway and a
+// store ([ChargeHarness]; [FakeChargeHarness] for Gateway), that 100
+// concurrent charges of one order on 4 replicas make one gateway charge,
+// and that a process dying between the gateway's charge and the write
+// leaves a charge that Reconcile records paid, once.
 package paymentstest

@@ -33,6 +33,8 @@ type Gateway struct {
 	failNext  []failure
 	now       func() time.Time
 	ledger    ledgerScript
+	// methods holds the saved methods (methods.go).
+	methods methodState
 }
 
 type charge struct {

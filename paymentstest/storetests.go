@@ -358,7 +358,7 @@ func samplePayment(order string) *payments.Payment {
 				SuccessURL: "https://shop.example/ok", FailURL: "https://shop.example/fail", CreatedAt: t0, UpdatedAt: t0},
 			{Number: 2, Gateway: "toss", Method: payments.MethodVirtualAccount, Status: payments.StatusPaid,
 				GatewayStatus: "DONE", GatewayOrderID: order + "-2", Reference: "tviva20240213121757MvuS8",
-				Session: "sess_1", RedirectURL: "https://pay.example/r", PaymentMethod: "pm_card_visa",
+				Session: "sess_1", RedirectURL: "https://pay.example/r", PaymentMethod: "pm_card_visa", SavedMethod: "meth_1",
 				VirtualAccount: va, DepositSecret: "ps_abcdefghijklmnopqrstuvwxyz12",
 				CreatedAt: t0, UpdatedAt: t0.Add(time.Minute), PaidAt: t0.Add(time.Minute)},
 		},

@@ -29,6 +29,7 @@ type attemptDoc struct {
 	SuccessURL     string             `json:"success_url,omitempty"`
 	FailURL        string             `json:"fail_url,omitempty"`
 	PaymentMethod  string             `json:"payment_method,omitempty"`
+	SavedMethod    string             `json:"saved_method,omitempty"`
 	VirtualAccount *virtualAccountDoc `json:"virtual_account,omitempty"`
 	DepositSecret  string             `json:"deposit_secret,omitempty"`
 	Failure        *failureDoc        `json:"failure,omitempty"`
@@ -164,6 +165,7 @@ type eventDoc struct {
 	Refund      *refundDoc  `json:"refund,omitempty"`
 	Payment     *paymentDoc `json:"payment,omitempty"`
 	At          string      `json:"at"`
+	Method      *methodDoc  `json:"method,omitempty"`
 }
 
 // eventRow is one element of the JSON array that Create and Update pass
@@ -199,6 +201,10 @@ func encodeEvents(order string, events []payments.Event) (string, error) {
 				CreatedAt: timeToDoc(p.CreatedAt), UpdatedAt: timeToDoc(p.UpdatedAt), PaidAt: timeToDoc(p.PaidAt),
 				Version: p.Version, EventSeq: p.EventSeq,
 			}
+		}
+		if m := e.Method; m != nil {
+			md := methodToDoc(m)
+			d.Method = &md
 		}
 		// The outbox's created_at and due_at, in PostgreSQL's resolution,
 		// truncated as Go's times are truncated for the comparisons.
@@ -254,6 +260,13 @@ func decodeEvent(b []byte) (payments.Event, error) {
 			}
 		}
 		e.Payment = p
+	}
+	if d.Method != nil {
+		m, err := methodFromDoc(*d.Method)
+		if err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		e.Method = m
 	}
 	return e, nil
 }
@@ -311,7 +324,7 @@ func attemptsToDoc(as []payments.Attempt) []attemptDoc {
 			Number: a.Number, Gateway: clean(a.Gateway), Method: clean(string(a.Method)), Status: clean(string(a.Status)),
 			GatewayStatus: clean(a.GatewayStatus), GatewayOrderID: clean(a.GatewayOrderID), Reference: clean(a.Reference),
 			Session: clean(a.Session), RedirectURL: clean(a.RedirectURL), SuccessURL: clean(a.SuccessURL), FailURL: clean(a.FailURL),
-			PaymentMethod: clean(a.PaymentMethod), VirtualAccount: vaToDoc(a.VirtualAccount),
+			PaymentMethod: clean(a.PaymentMethod), SavedMethod: clean(a.SavedMethod), VirtualAccount: vaToDoc(a.VirtualAccount),
 			DepositSecret: clean(a.DepositSecret.Reveal()), Failure: failureToDoc(a.Failure),
 			CreatedAt: timeToDoc(a.CreatedAt), UpdatedAt: timeToDoc(a.UpdatedAt), PaidAt: timeToDoc(a.PaidAt),
 		}
@@ -326,7 +339,7 @@ func attemptsFromDoc(ds []attemptDoc) ([]payments.Attempt, error) {
 			Number: d.Number, Gateway: d.Gateway, Method: payments.Method(d.Method), Status: payments.Status(d.Status),
 			GatewayStatus: d.GatewayStatus, GatewayOrderID: d.GatewayOrderID, Reference: d.Reference,
 			Session: d.Session, RedirectURL: d.RedirectURL, SuccessURL: d.SuccessURL, FailURL: d.FailURL,
-			PaymentMethod: d.PaymentMethod, DepositSecret: payments.Secret(d.DepositSecret),
+			PaymentMethod: d.PaymentMethod, SavedMethod: d.SavedMethod, DepositSecret: payments.Secret(d.DepositSecret),
 			Failure: failureFromDoc(d.Failure),
 		}
 		var err error
@@ -424,4 +437,44 @@ func failureFromDoc(d *failureDoc) *payments.Failure {
 		return nil
 	}
 	return &payments.Failure{Code: d.Code, Message: d.Message}
+}
+
+// methodDoc is a saved payment method in an event, without its token and
+// gateway customer, which events never carry.
+type methodDoc struct {
+	ID         string `json:"id"`
+	Gateway    string `json:"gateway"`
+	CustomerID string `json:"customer_id"`
+	Type       string `json:"type"`
+	Brand      string `json:"brand,omitempty"`
+	Last4      string `json:"last4,omitempty"`
+	Status     string `json:"status"`
+	RemovedBy  string `json:"removed_by,omitempty"`
+	CreatedAt  string `json:"created_at,omitempty"`
+	UpdatedAt  string `json:"updated_at,omitempty"`
+	Version    int64  `json:"version"`
+	EventSeq   int64  `json:"event_seq"`
+}
+
+func methodToDoc(m *payments.PaymentMethod) methodDoc {
+	return methodDoc{
+		ID: clean(m.ID), Gateway: clean(m.Gateway), CustomerID: clean(m.CustomerID), Type: clean(string(m.Type)),
+		Brand: clean(m.Brand), Last4: clean(m.Last4), Status: clean(string(m.Status)), RemovedBy: clean(m.RemovedBy),
+		CreatedAt: timeToDoc(m.CreatedAt), UpdatedAt: timeToDoc(m.UpdatedAt), Version: m.Version, EventSeq: m.EventSeq,
+	}
+}
+
+func methodFromDoc(d methodDoc) (*payments.PaymentMethod, error) {
+	m := &payments.PaymentMethod{
+		ID: d.ID, Gateway: d.Gateway, CustomerID: d.CustomerID, Type: payments.Method(d.Type), Brand: d.Brand,
+		Last4: d.Last4, Status: payments.MethodStatus(d.Status), RemovedBy: d.RemovedBy, Version: d.Version, EventSeq: d.EventSeq,
+	}
+	var err error
+	if m.CreatedAt, err = timeFromDoc(d.CreatedAt); err != nil {
+		return nil, err
+	}
+	if m.UpdatedAt, err = timeFromDoc(d.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

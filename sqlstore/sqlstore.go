@@ -41,6 +41,9 @@ type Store struct {
 	getSQL, createSQL, updateSQL, unsettledSQL               string
 	claimSQL, ackSQL, nackSQL, deadSQL, requeueSQL, pruneSQL string
 	recordWebhookSQL, webhookSeenSQL                         string
+
+	// methods holds the SQL of the saved payment methods (methods.go).
+	methods methodSQL
 }
 
 var _ payments.Store = (*Store)(nil)
@@ -186,6 +189,7 @@ SELECT EXISTS (SELECT 1 FROM requeued), EXISTS (SELECT 1 FROM ` + s.outboxTable 
 SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM webhooks)`
 	s.recordWebhookSQL = `INSERT INTO ` + s.webhooksTable + ` (gateway, event_id, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	s.webhookSeenSQL = `SELECT EXISTS (SELECT 1 FROM ` + s.webhooksTable + ` WHERE gateway = $1 AND event_id = $2)`
+	s.methods = newMethodSQL(q, s.outboxTable)
 	return s
 }
 

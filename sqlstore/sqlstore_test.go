@@ -48,7 +48,7 @@ func samplePayment(order string) *payments.Payment {
 		Attempts: []payments.Attempt{{
 			Number: 1, Gateway: "toss", Method: payments.MethodVirtualAccount, Status: payments.StatusWaitingForDeposit,
 			GatewayStatus: "WAITING_FOR_DEPOSIT", GatewayOrderID: order, Reference: "tviva2024", Session: "s",
-			RedirectURL: "https://r", SuccessURL: "https://ok", FailURL: "https://fail", PaymentMethod: "pm",
+			RedirectURL: "https://r", SuccessURL: "https://ok", FailURL: "https://fail", PaymentMethod: "pm", SavedMethod: "meth_1",
 			VirtualAccount: va, DepositSecret: "ps_secret", Failure: &payments.Failure{Code: "x", Message: "y"},
 			CreatedAt: nano, UpdatedAt: nano, PaidAt: nano,
 		}},

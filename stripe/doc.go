@@ -240,6 +240,18 @@
 // stripe-go's default stderr logger is never used. Telemetry headers are
 // off.
 //
+// # Saved cards and off-session charges
+//
+// The [Gateway] saves cards with a Checkout Session in setup mode for the
+// customer's Stripe Customer, created once (metadata customer_id, found
+// again by search, created with an idempotency key derived from the
+// customer id), and charges them with off-session PaymentIntents
+// (https://docs.stripe.com/payments/save-and-reuse). A charge the bank
+// wants the customer to authenticate fails at Stripe with 402
+// authentication_required; the gateway confirms the same PaymentIntent
+// for the customer's return (with return_url, a redirect page) and
+// reports requires_action. Removal detaches the PaymentMethod.
+//
 // # Testing
 //
 // Package stripetest is a stateful fake of the Stripe endpoints used here,

@@ -40,6 +40,11 @@ type HandlerConfig struct {
 	// Authorize guards the admin route POST /refund. Nil refuses every
 	// refund with 403 forbidden; see [payments.BearerToken].
 	Authorize payments.Authorizer
+	// AuthorizeCustomer reports whether a request may save a payment
+	// method for the customer (POST /setup): for instance, the signed-in
+	// customer is that one. Nil leaves it to Authorize, so that with
+	// neither the route answers 403 forbidden.
+	AuthorizeCustomer func(r *http.Request, customerID string) error
 
 	// Logger receives one line per failed request and per webhook
 	// outcome. Nil means silence. Secrets, client secrets, card data and
@@ -65,6 +70,9 @@ type HandlerConfig struct {
 //	                → the payment's status view, after re-reading Stripe
 //	POST /refund    {order_number, amount?, reason, stripe_reason?} (admin; package refund)
 //	POST /webhook   Stripe events, signed (Stripe-Signature)
+//	POST /setup     {customer_id, success_url, cancel_url} → {session_id, url}: save a card
+//	                (Checkout in setup mode; AuthorizeCustomer, else admin)
+//	POST /setup/verify {session_id} → the saved method (package methods' View)
 //
 // Any other method on these paths answers 405 method_not_allowed, an
 // unknown path 404; errors use the library's JSON envelope and codes.
@@ -173,6 +181,9 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 		tolerance: cfg.WebhookTolerance,
 		log:       cfg.Logger,
 		now:       cfg.Now,
+
+		customerAuth: cfg.AuthorizeCustomer,
+		adminAuth:    cfg.Authorize,
 	}
 	if h.tolerance == 0 {
 		h.tolerance = DefaultWebhookTolerance
@@ -196,6 +207,8 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	rt.Handle(http.MethodPost, "/verify", replay.Idempotent(http.HandlerFunc(h.verify)))
 	rt.Handle(http.MethodPost, "/refund", refunds)
 	rt.Handle(http.MethodPost, "/webhook", http.HandlerFunc(h.webhook))
+	rt.Handle(http.MethodPost, "/setup", replay.Idempotent(http.HandlerFunc(h.setup)))
+	rt.Handle(http.MethodPost, "/setup/verify", replay.Idempotent(http.HandlerFunc(h.setupVerify)))
 	return rt, nil
 }
 
@@ -209,6 +222,9 @@ type handler struct {
 	tolerance time.Duration
 	log       *slog.Logger
 	now       func() time.Time
+	// customerAuth and adminAuth guard POST /setup (route_setup.go).
+	customerAuth func(r *http.Request, customerID string) error
+	adminAuth    payments.Authorizer
 }
 
 // fail answers err with its status and envelope, and logs it.

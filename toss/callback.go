@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/payments-go/payments"
@@ -280,23 +279,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request) {
 // order_number and params added to the page's own query. Without a page
 // (an attempt started by another route), it calls fallback instead.
 func (h *handler) redirect(w http.ResponseWriter, p *payments.Payment, target string, params url.Values, fallback func()) {
-	u, err := url.Parse(target)
-	if target == "" || err != nil || u.User != nil || u.Opaque != "" || !h.redirectOrigins[u.Scheme+"://"+strings.ToLower(u.Host)] {
-		// Stored pages were checked when the attempt was recorded; this
-		// guards against pages recorded by other code or origins since
-		// removed from the configuration.
-		fallback()
-		return
-	}
-	q := u.Query()
-	q.Set("order_number", p.OrderNumber)
+	q := url.Values{"order_number": {p.OrderNumber}}
 	for k, vs := range params {
 		q[k] = vs
 	}
-	u.RawQuery = q.Encode()
-	hd := w.Header()
-	hd.Set("Location", u.String())
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(http.StatusSeeOther)
+	h.redirectTo(w, target, q, fallback)
 }

@@ -334,7 +334,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, idem
 }
 
 // doInto sends one API call with retries and decodes its answer, of at
-// most limit bytes, into out.
+// most limit bytes, into out (nothing is decoded when out is nil).
 func (c *Client) doInto(ctx context.Context, op, method, path string, body any, idempotencyKey string, limit int, out any) error {
 	var payload []byte
 	if method == http.MethodPost {
@@ -425,7 +425,7 @@ func logReason(err error) string {
 }
 
 // once sends one try and decodes a 2xx answer of at most limit bytes
-// into out.
+// into out (nothing is decoded when out is nil).
 func (c *Client) once(ctx context.Context, op, method, path string, payload []byte, idempotencyKey string, try, limit int, out any) error {
 	var body io.Reader
 	if payload != nil {
@@ -451,6 +451,12 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The path may hold a billing key: the error names the
+			// operation instead.
+			ue.URL = op
+		}
 		c.debug(ctx, op, method, try, 0, "", start, err)
 		return &transportError{err: err}
 	}
@@ -469,6 +475,10 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 		return &responseError{api: &APIError{Status: resp.StatusCode}}
 	}
 	if resp.StatusCode/100 == 2 {
+		if out == nil {
+			c.debug(ctx, op, method, try, resp.StatusCode, "", start, nil)
+			return nil
+		}
 		if err := json.Unmarshal(data, out); err != nil {
 			c.debug(ctx, op, method, try, resp.StatusCode, "", start, err)
 			return &badResponse{status: resp.StatusCode, err: err}

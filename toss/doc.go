@@ -206,6 +206,28 @@
 // Deliveries are deduplicated by the tosspayments-webhook-transmission-id
 // header, or a hash of the body when it is absent.
 //
+// # Billing (saved cards)
+//
+// The [Gateway] saves cards for charges without the customer
+// (https://docs.tosspayments.com/guides/v2/billing/integration). POST
+// /billing/ready answers the parameters of the v2 SDK's billing-auth
+// window: the customer's customerKey, which the library generates once
+// per customer (32 unguessable characters) and keeps, and toss.request,
+// the [BillingAuthRequest] a page passes as it is to
+// payment.requestBillingAuth (the customerKey goes to payment(), not into
+// the request). Toss's success redirect, GET /billing/success, must carry
+// the customerKey the library gave that save, checked in constant time;
+// the authKey is then exchanged once for a billing key (POST
+// /v1/billing/authorizations/issue). Charges are POST
+// /v1/billing/{billingKey} with the customerKey, the order's amount and
+// name, the attempt's orderId and the Service's idempotency key; Toss
+// sends no webhook for them, so an unknown outcome is read again by the
+// orderId. Removal deletes the billing key (DELETE
+// /v1/billing/{billingKey}: no public page describes it; the library
+// assumes it as clients in the wild use it, and takes NOT_FOUND and
+// NOT_FOUND_BILLING as removed), and a BILLING_DELETED webhook marks the
+// method removed.
+//
 // # Keys
 //
 // Toss issues two kinds of key pairs

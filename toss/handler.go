@@ -39,6 +39,11 @@ type HandlerConfig struct {
 	// Authorize guards the admin route POST /cancel; nil refuses it with
 	// 403 forbidden. See [payments.BearerToken].
 	Authorize payments.Authorizer
+	// AuthorizeCustomer reports whether a request may save a payment
+	// method for the customer (POST /billing/ready): for instance, the
+	// signed-in customer is that one. Nil leaves it to Authorize, so that
+	// with neither the route answers 403 forbidden.
+	AuthorizeCustomer func(r *http.Request, customerID string) error
 	// Logger receives the handler's logs (never secrets or bodies); nil
 	// means silence.
 	Logger *slog.Logger
@@ -67,6 +72,10 @@ type handler struct {
 	log             *slog.Logger
 	now             func() time.Time
 	webhookDeadline time.Duration
+	// customerAuth and adminAuth guard the billing routes
+	// (route_billing.go).
+	customerAuth func(r *http.Request, customerID string) error
+	adminAuth    payments.Authorizer
 }
 
 // NewHandler validates cfg and returns the handler of the Toss routes of
@@ -80,6 +89,9 @@ type handler struct {
 //	POST /cancel           full or partial cancel (admin; package refund)
 //	POST /virtual-account  issue a virtual account
 //	POST /webhook          Toss webhooks
+//	POST /billing/ready    parameters for the billing-auth window (requestBillingAuth)
+//	GET  /billing/success  Toss's billing redirect: issue the billing key, 303 to success_url
+//	GET  /billing/fail     Toss's billing fail redirect: 303 to fail_url
 //
 // Another method on one of these paths answers 405 method_not_allowed, an
 // unknown path 404, both as JSON. The package documentation describes
@@ -122,6 +134,8 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 		log:             cfg.Logger,
 		now:             cfg.Now,
 		webhookDeadline: cfg.WebhookDeadline,
+		customerAuth:    cfg.AuthorizeCustomer,
+		adminAuth:       cfg.Authorize,
 	}
 	for _, o := range origins.List() {
 		h.redirectOrigins[o] = true
@@ -145,6 +159,9 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	rt.Handle(http.MethodPost, "/cancel", cancel)
 	rt.Handle(http.MethodPost, "/virtual-account", replay.Idempotent(http.HandlerFunc(h.virtualAccount)))
 	rt.Handle(http.MethodPost, "/webhook", http.HandlerFunc(h.webhook))
+	rt.Handle(http.MethodPost, "/billing/ready", replay.Idempotent(http.HandlerFunc(h.billingReady)))
+	rt.Handle(http.MethodGet, "/billing/success", http.HandlerFunc(h.billingSuccess))
+	rt.Handle(http.MethodGet, "/billing/fail", http.HandlerFunc(h.billingFail))
 	return rt, nil
 }
 

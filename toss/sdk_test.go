@@ -108,8 +108,15 @@ func TestReadyRequestMatchesSDK(t *testing.T) {
 			t.Errorf("%s: empty field %s in %s", names[i], path, raw)
 		}
 	}
-	t.Run("tsc", func(t *testing.T) { typeCheck(t, names, reqs) })
+	t.Run("tsc", func(t *testing.T) { typeCheck(t, "requestPayment", names, reqs, paymentNegatives) })
 }
+
+// paymentNegatives are requestPayment calls the definitions refuse.
+const paymentNegatives = `  // @ts-expect-error: the ready response's own fields are not a payment request
+  await payment.requestPayment({ method: "CARD", amount: 9900, order_id: "ORD-0001", order_name: "x" });
+  // @ts-expect-error: the library's method name MOBILE is not the SDK's MOBILE_PHONE
+  await payment.requestPayment({ method: "MOBILE", amount: { currency: "KRW", value: 9900 }, orderId: "ORD-0001", orderName: "x" });
+`
 
 // emptyField returns the path of an empty string, null, empty object or
 // empty array in the JSON value raw, or "".
@@ -149,7 +156,7 @@ func emptyField(raw json.RawMessage, path string) string {
 // typeCheck writes the objects into a TypeScript file that passes each,
 // as an object literal, to payment.requestPayment, and runs tsc --strict
 // over it with the SDK's definitions from toss/sdkcheck.
-func typeCheck(t *testing.T, names []string, reqs []json.RawMessage) {
+func typeCheck(t *testing.T, call string, names []string, reqs []json.RawMessage, negatives string) {
 	required := os.Getenv("TOSS_SDKCHECK") == "1"
 	skip := func(format string, args ...any) {
 		if required {
@@ -174,7 +181,7 @@ func typeCheck(t *testing.T, names []string, reqs []json.RawMessage) {
 	}
 	var src bytes.Buffer
 	src.WriteString("// The toss.request objects of the ready handler, passed as they are to\n")
-	src.WriteString("// the v2 SDK's payment.requestPayment.\n")
+	src.WriteString("// the v2 SDK's payment." + call + ".\n")
 	src.WriteString("import type { TossPaymentsPayment } from \"@tosspayments/tosspayments-sdk\";\n\n")
 	src.WriteString("export async function requests(payment: TossPaymentsPayment): Promise<void> {\n")
 	for i, raw := range reqs {
@@ -182,17 +189,12 @@ func typeCheck(t *testing.T, names []string, reqs []json.RawMessage) {
 		if err := json.Indent(&pretty, raw, "  ", "  "); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&src, "  // %s\n  await payment.requestPayment(%s);\n", names[i], pretty.String())
+		fmt.Fprintf(&src, "  // %s\n  await payment.%s(%s);\n", names[i], call, pretty.String())
 	}
 	// The definitions refuse what the page would pass without
 	// translating: if they did not (an untyped SDK), tsc would report the
 	// expect-error directives as unused.
-	src.WriteString(`  // @ts-expect-error: the ready response's own fields are not a payment request
-  await payment.requestPayment({ method: "CARD", amount: 9900, order_id: "ORD-0001", order_name: "x" });
-  // @ts-expect-error: the library's method name MOBILE is not the SDK's MOBILE_PHONE
-  await payment.requestPayment({ method: "MOBILE", amount: { currency: "KRW", value: 9900 }, orderId: "ORD-0001", orderName: "x" });
-}
-`)
+	src.WriteString(negatives + "}\n")
 	work := t.TempDir()
 	if err := os.WriteFile(filepath.Join(work, "requests.ts"), src.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -217,4 +219,51 @@ func typeCheck(t *testing.T, names []string, reqs []json.RawMessage) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tsc --strict: %v\n%s\n%s", err, out, src.String())
 	}
+}
+
+// billingNegatives are requestBillingAuth calls the definitions refuse.
+const billingNegatives = `  // @ts-expect-error: the customerKey goes to payment(), not to requestBillingAuth
+  await payment.requestBillingAuth({ method: "CARD", successUrl: "https://a.example/s", failUrl: "https://a.example/f", customerKey: "ck_1" });
+  // @ts-expect-error: the billing ready response's own fields are not a request
+  await payment.requestBillingAuth({ method: "CARD", success_url: "https://a.example/s", fail_url: "https://a.example/f" });
+`
+
+// toss.request of the billing ready response is what a page passes as
+// it is to the v2 SDK's payment.requestBillingAuth: method CARD and the
+// handler's absolute callbacks, no customerKey (that goes to payment()),
+// no empty fields; with the pinned SDK installed it is type-checked with
+// tsc --strict against BillingAuthRequest.
+func TestBillingAuthRequestMatchesSDK(t *testing.T) {
+	e := newHEnv(t)
+	var names []string
+	var reqs []json.RawMessage
+	for _, customer := range []string{"cust-1", "customer-with-a-longer-id-0000000001"} {
+		rec := e.post("/billing/ready", map[string]any{"customer_id": customer, "success_url": hSuccessURL, "fail_url": hFailURL},
+			"Authorization", "Bearer "+hAdminToken)
+		var r struct {
+			Toss struct {
+				CustomerKey string          `json:"customer_key"`
+				Request     json.RawMessage `json:"request"`
+			} `json:"toss"`
+		}
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &r) != nil || len(r.Toss.Request) == 0 {
+			t.Fatalf("POST /billing/ready = %d %s", rec.Code, rec.Body)
+		}
+		var req map[string]any
+		if err := json.Unmarshal(r.Toss.Request, &req); err != nil {
+			t.Fatal(err)
+		}
+		if req["method"] != "CARD" || !strings.HasPrefix(fmt.Sprint(req["successUrl"]), hBase+"/billing/success?") ||
+			!strings.HasPrefix(fmt.Sprint(req["failUrl"]), hBase+"/billing/fail?") {
+			t.Errorf("%s: request %s", customer, r.Toss.Request)
+		}
+		if _, has := req["customerKey"]; has || strings.Contains(string(r.Toss.Request), r.Toss.CustomerKey) {
+			t.Errorf("%s: the request carries the customerKey, which the v2 SDK takes in payment()", customer)
+		}
+		if path := emptyField(r.Toss.Request, ""); path != "" {
+			t.Errorf("%s: empty field %s", customer, path)
+		}
+		names, reqs = append(names, customer), append(reqs, r.Toss.Request)
+	}
+	t.Run("tsc", func(t *testing.T) { typeCheck(t, "requestBillingAuth", names, reqs, billingNegatives) })
 }

@@ -46,6 +46,7 @@ const (
 	eventPaymentStatusChanged = "PAYMENT_STATUS_CHANGED"
 	eventDepositCallback      = "DEPOSIT_CALLBACK"
 	eventCancelStatusChanged  = "CANCEL_STATUS_CHANGED"
+	eventBillingDeleted       = "BILLING_DELETED"
 )
 
 // webhookNote is what a webhook body asks the handler to do.
@@ -60,6 +61,8 @@ type webhookNote struct {
 	GatewayOrderID string
 	Reference      string
 	Secret         payments.Secret
+	// BillingKey is the key a BILLING_DELETED event names.
+	BillingKey payments.Secret
 }
 
 // parseWebhookBody reads a Toss webhook body with httpjson.UnmarshalEvent:
@@ -110,6 +113,20 @@ func parseWebhookBody(body []byte) (webhookNote, error) {
 			return n, nil
 		}
 		n.Apply, n.GatewayOrderID, n.Reference = true, p.OrderID, p.PaymentKey
+	case ev.EventType == eventBillingDeleted:
+		if len(ev.Data) == 0 || string(ev.Data) == "null" {
+			return n, web.Invalid("data is required")
+		}
+		var d struct {
+			BillingKey string `json:"billingKey"`
+		}
+		if err := httpjson.UnmarshalEvent(ev.Data, &d); err != nil {
+			return n, prefixMessage(err, "data: ")
+		}
+		if d.BillingKey == "" || len(d.BillingKey) > 200 {
+			return n, web.Invalid("data.billingKey is required")
+		}
+		n.Apply, n.BillingKey = true, payments.Secret(d.BillingKey)
 	case ev.EventType == eventCancelStatusChanged:
 		// An asynchronous cancel (foreign easy pay) finished; refunds are
 		// settled by the service's reconciliation, so it is only logged.
@@ -160,6 +177,10 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 		h.log.Log(ctx, web.AnswerWebhook(w, r, ans, nil), "toss: webhook acknowledged", attrs...)
 		return
 	}
+	if n.Type == eventBillingDeleted {
+		h.billingDeleted(ctx, w, r, ans, n, attrs)
+		return
+	}
 	// Toss counts a delivery failed unless it gets a 200 within 10
 	// seconds, and delivers it again later
 	// (https://docs.tosspayments.com/guides/webhook). The work is bounded
@@ -190,4 +211,25 @@ func prefixMessage(err error, prefix string) error {
 		return &c
 	}
 	return err
+}
+
+// billingDeleted applies BILLING_DELETED: the saved method whose billing
+// key the event names becomes removed. Toss does not sign it; the body
+// names a billing key, which only Toss and the library know, so an event
+// naming a stored key is taken as Toss's (and one naming none is
+// acknowledged and changes nothing).
+func (h *handler) billingDeleted(ctx context.Context, w http.ResponseWriter, r *http.Request, ans web.WebhookAnswer, n webhookNote, attrs []any) {
+	m, err := h.svc.MethodRemovedAtGateway(ctx, gatewayName, n.BillingKey)
+	if payments.Code(err) == payments.CodeMethodNotFound {
+		ans.Result, ans.Reason = web.Ignored, "unknown billing key"
+		h.log.Log(ctx, web.AnswerWebhook(w, r, ans, nil), "toss: billing key deleted, not one of ours", attrs...)
+		return
+	}
+	if m != nil {
+		attrs = append(attrs, "method", m.ID)
+	}
+	if err != nil {
+		attrs = append(attrs, "code", payments.Code(err))
+	}
+	h.log.Log(ctx, web.AnswerWebhook(w, r, ans, err), "toss: billing key deleted", attrs...)
 }

@@ -85,6 +85,11 @@ func (s *shop) handleEvent(ctx context.Context, e payments.Event) error {
 	if e.Refund != nil {
 		args = append(args, "refund_id", e.Refund.ID, "refund_amount", int64(e.Refund.Amount))
 	}
+	if m := e.Method; m != nil {
+		// A saved payment method was saved or removed: its own events,
+		// without an order.
+		args = append(args, "method_id", m.ID, "customer_id", m.CustomerID, "method_status", string(m.Status))
+	}
 	s.log.InfoContext(ctx, "payment event", args...)
 	if h.Fulfilled {
 		s.log.InfoContext(ctx, "order fulfilled", "order", e.OrderNumber, "event_id", e.ID)

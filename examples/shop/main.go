@@ -337,6 +337,8 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 		Toss:           &httpapi.TossConfig{ClientKey: tossClientKey},
 		Stripe:         &httpapi.StripeConfig{WebhookSecret: stripeWebhookSecret},
 		Logger:         logger.With("component", "httpapi"),
+
+		AuthorizeCustomer: saveAuthorizer(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -350,6 +352,19 @@ func newShop(ctx context.Context, cfg *config, logger *slog.Logger) (_ *shop, er
 	}
 	root = s.handler
 	return s, nil
+}
+
+// saveAuthorizer guards the routes that save a payment method for a
+// customer (/payments/toss/billing/ready, /payments/stripe/setup). The
+// shop has no sign-in: with both gateways in sandbox mode every visitor
+// may act as any demo customer; otherwise nil leaves the routes to the
+// admin token. An application checks here that the signed-in customer is
+// customerID.
+func saveAuthorizer(cfg *config) func(*http.Request, string) error {
+	if !cfg.Toss.Sandbox || !cfg.Stripe.Sandbox || cfg.Live {
+		return nil
+	}
+	return func(*http.Request, string) error { return nil }
 }
 
 // close releases what newShop acquired, in reverse order: the sandboxes

@@ -35,3 +35,19 @@ func WantsJSON(r *http.Request) bool {
 	a := r.Header.Get("Accept")
 	return strings.Contains(a, "application/json") && !strings.Contains(a, "text/html")
 }
+
+// AuthorizeCustomer decides whether r may act for the customer
+// customerID (save a payment method for them): byCustomer when the
+// application gave one, else admin; with neither it refuses with 403
+// forbidden, so that such routes are closed until the application says
+// who may use them.
+func AuthorizeCustomer(byCustomer func(r *http.Request, customerID string) error, admin payments.Authorizer, r *http.Request, customerID string) error {
+	switch {
+	case byCustomer != nil:
+		return byCustomer(r, customerID)
+	case admin != nil:
+		return admin(r)
+	}
+	return &payments.Error{Code: payments.CodeForbidden,
+		Message: "saving payment methods is disabled until the application configures AuthorizeCustomer (or an admin authorizer)"}
+}

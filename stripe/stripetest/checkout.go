@@ -17,6 +17,9 @@ const (
 )
 
 func (s *Server) createSession(req *apiRequest) (any, *Error) {
+	if m, ok := (&decoder{}).root(req.body).str("mode"); ok && m == "setup" {
+		return s.createSetupSession(req)
+	}
 	d := &decoder{}
 	p := d.root(req.body)
 	p.only("mode", "line_items", "success_url", "cancel_url", "client_reference_id", "metadata",
@@ -248,6 +251,9 @@ func (s *Server) getSession(req *apiRequest) (any, *Error) {
 	}
 	cs := s.session(req.id)
 	if cs == nil {
+		if ss := s.savedLocked().sessions[req.id]; ss != nil {
+			return s.renderSetupSession(ss, exp), nil
+		}
 		return nil, errNoSuch("checkout.session", web.Clip(req.id, 80), "id")
 	}
 	return s.renderSession(cs, exp), nil

@@ -39,8 +39,10 @@ func expandable(kind, field string) (string, bool) {
 		return kindList, true
 	case kindPI + ".latest_charge", kindRefund + ".charge":
 		return kindCharge, true
-	case kindPI + ".payment_method":
+	case kindPI + ".payment_method", kindSetupIntent + ".payment_method":
 		return kindPM, true
+	case kindSession + ".setup_intent":
+		return kindSetupIntent, true
 	case kindCharge + ".payment_intent", kindRefund + ".payment_intent":
 		return kindPI, true
 	}

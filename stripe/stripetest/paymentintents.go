@@ -71,9 +71,7 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 		"payment_method_types", "description", "receipt_email", "capture_method", "confirmation_method",
 		"off_session", "error_on_requires_action", "use_stripe_sdk", "statement_descriptor",
 		"statement_descriptor_suffix", "expand", "customer")
-	if c, ok := p.str("customer"); ok {
-		return nil, errNoSuch("customer", web.Clip(c, 60), "customer")
-	}
+	customerID, hasCustomer := p.str("customer")
 	p.required("amount")
 	amount, _ := p.int("amount")
 	cur := p.required("currency")
@@ -163,8 +161,18 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 		if err := s.checkMethodType(pi, pm); err != nil {
 			return nil, err
 		}
+		if hasCustomer {
+			if err := s.checkSavedPM(customerID, pm); err != nil {
+				return nil, err
+			}
+		} else if s.savedLocked().attached[pm.id] != "" || s.saved.detached[pm.id] {
+			return nil, errInvalid("payment_method", "The provided PaymentMethod belongs to a Customer: pass that customer.")
+		}
 		pi.paymentMethod = pm.id
 		pi.status = "requires_confirmation"
+	}
+	if hasCustomer && opts.pm == "" && s.savedLocked().customers[customerID] == nil {
+		return nil, errNoSuch("customer", web.Clip(customerID, 60), "customer")
 	}
 	if confirm {
 		if err := s.checkConfirmable(pi, opts); err != nil {
@@ -172,6 +180,9 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 		}
 	}
 	s.intents[pi.id] = pi
+	if hasCustomer {
+		s.savedLocked().piCustomer[pi.id] = customerID
+	}
 	if confirm {
 		if err := s.confirm(pi, req.base, opts.returnURL, opts.offSession, opts.errorOnRequiresAction); err != nil {
 			return nil, err
@@ -226,6 +237,10 @@ func (s *Server) confirm(pi *paymentIntent, base, returnURL string, offSession, 
 		return nil
 	}
 	// 3-D Secure.
+	if offSession && pm.test.offSessionOnceSetUp && s.savedLocked().attached[pm.id] != "" {
+		s.succeed(pi)
+		return nil
+	}
 	if offSession || errorOnRequiresAction {
 		return s.decline(pi, pm, "authentication_required", "authentication_required", "Your card was declined. This transaction requires authentication.")
 	}
@@ -329,9 +344,18 @@ func (s *Server) confirmPIAPI(req *apiRequest) (any, *Error) {
 			return nil, err
 		}
 	}
+	customerID := s.savedLocked().piCustomer[pi.id]
+	hasCustomer := customerID != ""
 	if pm != nil {
 		if err := s.checkMethodType(pi, pm); err != nil {
 			return nil, err
+		}
+		if hasCustomer {
+			if err := s.checkSavedPM(customerID, pm); err != nil {
+				return nil, err
+			}
+		} else if s.savedLocked().attached[pm.id] != "" || s.saved.detached[pm.id] {
+			return nil, errInvalid("payment_method", "The provided PaymentMethod belongs to a Customer: pass that customer.")
 		}
 		pi.paymentMethod = pm.id
 	}

@@ -180,6 +180,7 @@ type Server struct {
 	drops       int
 	events      []*Event
 	balance     balanceState
+	saved       savedObjects // customers.go
 }
 
 // New returns a Server with no objects. It starts no goroutines until an
@@ -245,6 +246,7 @@ func New(cfg Config) *Server {
 	api(OpListRefunds, (*Server).listRefunds)
 	api(OpGetCharge, (*Server).getCharge)
 	api(OpListBalanceTransactions, (*Server).listBalanceTransactions)
+	s.savedRoutes(api)
 	s.mux.Handle("/v1/", s.endpoint("", nil))
 
 	s.mux.HandleFunc("GET /sandbox/checkout/{id}", s.checkoutPage)

@@ -54,6 +54,10 @@ type testMethod struct {
 	// staysProcessing: a delayed method the bank never settles.
 	staysProcessing bool
 	refunds         refundBehaviour
+	// offSessionOnceSetUp: a card that asks for authentication on
+	// session, but whose off-session charges succeed once it was set up
+	// for them (saved with a SetupIntent).
+	offSessionOnceSetUp bool
 }
 
 // Test payment methods understood by the fake. Every alias is accepted
@@ -78,8 +82,15 @@ const (
 	// PMThreeDSecure requires 3-D Secure authentication, then succeeds if
 	// the customer completes it.
 	PMThreeDSecure = "pm_card_threeDSecure2Required"
-	// PMAuthenticationRequired requires 3-D Secure authentication too.
+	// PMAuthenticationRequired requires 3-D Secure authentication too,
+	// off session as well: an off-session charge fails with 402
+	// authentication_required (https://docs.stripe.com/testing#authentication-and-setup).
 	PMAuthenticationRequired = "pm_card_authenticationRequired"
+	// PMAuthenticationRequiredOnSetup asks for authentication when it is
+	// set up and on session; once saved with a SetupIntent, its
+	// off-session charges succeed (card 4000002500003155,
+	// https://docs.stripe.com/testing#authentication-and-setup).
+	PMAuthenticationRequiredOnSetup = "pm_card_authenticationRequiredOnSetup"
 
 	// PMPendingRefund succeeds; a refund of it starts pending and
 	// succeeds when [Server.SettleRefund] settles it, with a
@@ -158,6 +169,10 @@ func lookupTestMethod(alias string) (testMethod, bool) {
 	case PMAuthenticationRequired:
 		c := card("3184", "visa")
 		c.outcome = outcomeAuthenticate
+		return c, true
+	case PMAuthenticationRequiredOnSetup:
+		c := card("3155", "visa")
+		c.outcome, c.offSessionOnceSetUp = outcomeAuthenticate, true
 		return c, true
 	case PMPendingRefund:
 		c := card("7726", "visa")

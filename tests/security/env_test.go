@@ -91,6 +91,11 @@ type env struct {
 	mu        sync.Mutex
 	responses []recorded
 	errs      []error
+
+	// customerKeys are the Toss customerKeys handed out, by customer id,
+	// and billingKeys the billing keys seen, by key (methods_test.go).
+	customerKeys map[string]string
+	billingKeys  map[string]string
 }
 
 type recorded struct {
@@ -472,6 +477,35 @@ func (e *env) secrets() (fixed map[string]string, clientSecrets map[string]strin
 			}
 		}
 	}
+	// Saved payment methods: the gateways' handles (Toss billing keys,
+	// Stripe payment method ids) and customers (Toss customerKeys, Stripe
+	// customer ids), and every billing key the Toss fake issued.
+	for _, c := range savedCustomers {
+		ms, _ := e.svc.Methods(ctx, c)
+		for _, m := range ms {
+			if m.Gateway == "stripe" {
+				// Stripe's pm_ and cus_ ids are object ids, not
+				// credentials: stripe-go's debug log shows them, as it
+				// shows pi_ ids, and the *stripego.Error kept in an
+				// error's chain holds them. They must still never reach
+				// a response.
+				fixed[stripeIDPrefix+"payment method of "+m.ID] = m.Token.Reveal()
+				fixed[stripeIDPrefix+"customer of "+m.ID] = m.GatewayCustomer.Reveal()
+				continue
+			}
+			fixed["gateway handle of "+m.ID] = m.Token.Reveal()
+			fixed["gateway customer of "+m.ID] = m.GatewayCustomer.Reveal()
+		}
+		if key := e.customerKeys[c]; key != "" {
+			fixed["Toss customerKey of "+c] = key
+		}
+	}
+	for i, k := range e.tossFake.BillingKeys() {
+		fixed["Toss billing key #"+strconv.Itoa(i)] = k
+	}
+	for k, name := range e.billingKeys {
+		fixed[name] = k
+	}
 	return fixed, clientSecrets
 }
 
@@ -524,6 +558,12 @@ func (e *env) leaks() (found []string, stats string) {
 		var hdr strings.Builder
 		_ = r.header.Write(&hdr)
 		texts = append(texts, text{where + " (headers)", hdr.String()})
+		if r.method == http.MethodPost && r.path == "/payments/toss/billing/ready" {
+			// This answer hands the customer's own customerKey to their
+			// browser, as the v2 SDK needs; it may hold nothing else.
+			texts = append(texts, text{where + " (body; its own customerKey allowed)", strings.ReplaceAll(string(r.body), customerKeyIn(r.body), "")})
+			continue
+		}
 		if r.method == http.MethodPost && r.path == "/payments/stripe/intent" {
 			intentBodies++
 			// Only this answer may hold a client secret, and only its own.
@@ -535,6 +575,9 @@ func (e *env) leaks() (found []string, stats string) {
 	for _, tx := range texts {
 		for _, set := range []map[string]string{fixed, clientSecrets} {
 			for name, secret := range set {
+				if strings.HasPrefix(name, stripeIDPrefix) && !strings.HasPrefix(tx.where, "response ") {
+					continue
+				}
 				if secret != "" && strings.Contains(tx.s, secret) {
 					found = append(found, fmt.Sprintf("%s leaks the %s:\n%s", tx.where, name, clip(tx.s, 600)))
 				}
@@ -544,6 +587,22 @@ func (e *env) leaks() (found []string, stats string) {
 	stats = fmt.Sprintf("%d secrets and %d client secrets, over %d log lines, %d errors, %d responses (%d /intent answers)",
 		len(fixed), len(clientSecrets), strings.Count(logs, "\n"), len(errs), len(responses), intentBodies)
 	return found, stats
+}
+
+// stripeIDPrefix names the Stripe ids the scan looks for in responses
+// only.
+const stripeIDPrefix = "Stripe id: "
+
+func customerKeyIn(body []byte) string {
+	var v struct {
+		Toss struct {
+			CustomerKey string `json:"customer_key"`
+		} `json:"toss"`
+	}
+	if json.Unmarshal(body, &v) != nil || v.Toss.CustomerKey == "" {
+		return "\x00never"
+	}
+	return v.Toss.CustomerKey
 }
 
 func clientSecretIn(body []byte) string {

@@ -127,6 +127,23 @@ type Config struct {
 
 	// Ledger configures GET /v1/transactions and GET /v1/settlements.
 	Ledger LedgerConfig
+
+	// NoBillingDelete serves no DELETE /v1/billing/{billingKey}: it
+	// answers 404 NOT_FOUND, like any unknown path. No public page of the
+	// docs describes that endpoint; by default the fake serves it as
+	// clients in the wild use it (200 with an empty object), and this
+	// option covers the reading that Toss has none.
+	NoBillingDelete bool
+
+	// DeletedBillingCode is the error a charge of an unknown or deleted
+	// billing key answers. Default NOT_FOUND_BILLING (404).
+	DeletedBillingCode string
+
+	// CustomerKeyMaxLength is the longest customerKey billing accepts.
+	// Default 50, as the v2 SDK's definitions give it
+	// (@tosspayments/tosspayments-sdk 2.8.1); some pages of the server
+	// API say 300, which this covers.
+	CustomerKeyMaxLength int
 }
 
 // Server is a fake of the Toss Payments core API v1. It is an [http.Handler]
@@ -158,6 +175,7 @@ type Server struct {
 	dropAfter int
 	delay     time.Duration
 	ledger    ledgerState
+	billing   billingState // billing.go
 }
 
 // record is a payment and the facts the fake keeps beside it.
@@ -288,6 +306,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/virtual-accounts", s.api(OpIssueVirtualAccount, s.issueVirtualAccount))
 	s.mux.Handle("GET /v1/transactions", s.api(OpTransactions, s.transactions))
 	s.mux.Handle("GET /v1/settlements", s.api(OpSettlements, s.settlements))
+	s.billingRoutes()
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, apiError("NOT_FOUND").Status, apiError("NOT_FOUND").body())
 	})

@@ -339,6 +339,107 @@ async function doRefund() {
   }
 }
 
+// --- subscriptions -----------------------------------------------------------
+//
+// The page saves a card for a customer (Toss billing key, Stripe
+// SetupIntent), and the shop's admin charges that customer's monthly
+// orders with it: POST /payments/charge charges an order at most once,
+// however often it is clicked.
+
+function subCustomer() {
+  return $('sub-customer').value.trim() || 'demo-customer';
+}
+
+function subURL(params) {
+  return shopURL(orderParam() + '&customer=' + encodeURIComponent(subCustomer()) + '&' + params);
+}
+
+async function saveToss() {
+  const r = await api('POST', 'payments/toss/billing/ready', {
+    customer_id: subCustomer(),
+    success_url: subURL('subscribe=toss'),
+    fail_url: subURL('subscribe=fail'),
+  }, adminHeaders());
+  const t = r.toss;
+  if (cfg.toss.mode === 'sandbox') {
+    const q = new URLSearchParams({clientKey: t.client_key, customerKey: t.customer_key, successUrl: t.request.successUrl, failUrl: t.request.failUrl});
+    location.assign(cfg.toss.sandbox_url + '/billing?' + q);
+    return;
+  }
+  await loadScript('https://js.tosspayments.com/v2/standard');
+  /* global TossPayments */
+  await TossPayments(t.client_key).payment({customerKey: t.customer_key}).requestBillingAuth(t.request);
+}
+
+async function saveStripe() {
+  const r = await api('POST', 'payments/stripe/setup', {
+    customer_id: subCustomer(),
+    success_url: subURL('subscribe=stripe'),
+    cancel_url: subURL('subscribe=canceled'),
+  }, adminHeaders());
+  location.assign(r.url);
+}
+
+async function listMethods() {
+  const methods = await api('GET', 'payments/methods?customer_id=' + encodeURIComponent(subCustomer()), undefined, adminHeaders());
+  const list = $('methods');
+  list.replaceChildren();
+  for (const m of methods) {
+    const li = document.createElement('li');
+    li.className = 'method';
+    li.dataset.status = m.status;
+    li.dataset.id = m.method_id;
+    li.textContent = m.gateway + ' · ' + (m.brand || m.type) + ' ' + (m.last4 || '') + ' · ' + m.status + ' ';
+    if (m.status === 'active') {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'danger remove-method';
+      b.textContent = 'Remove';
+      b.addEventListener('click', () => busy(() => removeMethod(m.method_id)));
+      li.append(b);
+    }
+    list.append(li);
+  }
+  return methods;
+}
+
+async function removeMethod(id) {
+  await api('DELETE', 'payments/methods/' + encodeURIComponent(id), undefined, adminHeaders());
+  say('Card removed.');
+  await listMethods();
+}
+
+// chargeMonth charges the customer's order of the month (offset 0: this
+// month, 1: next month) with their newest active card.
+async function chargeMonth(offset) {
+  $('sub-result').textContent = '';
+  $('sub-result').dataset.status = '';
+  const methods = await listMethods();
+  const active = methods.filter((m) => m.status === 'active');
+  if (!active.length) throw Object.assign(new Error('save a card first'), {code: 'method_not_found'});
+  const method = active[active.length - 1];
+  const d = new Date();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + offset);
+  const month = d.getUTCFullYear() + '-' + String(d.getUTCMonth() + 1).padStart(2, '0');
+  const number = 'SUB-' + subCustomer().replace(/[^A-Za-z0-9_-]/g, '') + '-' + month;
+  try {
+    await api('GET', 'orders/' + encodeURIComponent(number));
+    // The month's order exists: charge it again, which charges at most once.
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    await api('POST', 'orders', {order_number: number, order_name: 'Monthly plan ' + month, amount: 9900, currency: 'KRW'});
+  }
+  const c = await api('POST', 'payments/charge', {order_number: number, method_id: method.method_id, return_url: subURL('subscribe=authenticated')},
+    Object.assign({'Idempotency-Key': idempotencyKey()}, adminHeaders()));
+  $('sub-result').textContent = number + ': ' + c.status;
+  $('sub-result').dataset.status = c.status;
+  $('sub-result').dataset.order = number;
+  if (c.status === 'requires_action' && c.next_action) {
+    say('The bank wants the customer to authenticate this charge: ' + c.next_action.redirect_url);
+  }
+}
+
 async function createOrder() {
   const currency = $('order-currency').value;
   const amount = toMinor($('order-amount').value, currency);
@@ -373,7 +474,17 @@ async function handleReturn(p) {
     }
   } else if (p.get('deposit') === 'done') {
     say('Deposit simulated.');
+  } else if (p.get('subscribe') === 'toss' && p.get('method_id')) {
+    say('Card saved with Toss (' + p.get('method_id') + ').');
+  } else if (p.get('subscribe') === 'stripe' && p.get('session_id')) {
+    const m = await api('POST', 'payments/stripe/setup/verify', {session_id: p.get('session_id')});
+    say('Card saved with Stripe (' + m.method_id + ', ' + m.brand + ' ' + m.last4 + ').');
+  } else if (p.get('subscribe') === 'fail') {
+    fail({code: p.get('code') || 'failed', message: p.get('message') || 'the card was not saved'});
+  } else if (p.get('subscribe') === 'canceled') {
+    say('Saving the card was canceled.');
   }
+  if (p.get('customer')) $('sub-customer').value = p.get('customer');
 }
 
 // --- start -------------------------------------------------------------------------
@@ -417,6 +528,11 @@ async function start() {
   on('pay-stripe-3ds', () => payStripeCard('pm_card_threeDSecure2Required'));
   $('new-order').addEventListener('submit', (e) => { e.preventDefault(); busy(createOrder); });
   $('refund-form').addEventListener('submit', (e) => { e.preventDefault(); busy(doRefund); });
+  on('save-toss', saveToss);
+  on('save-stripe', saveStripe);
+  on('charge-this-month', () => chargeMonth(0));
+  on('charge-next-month', () => chargeMonth(1));
+  on('list-methods', listMethods);
 
   const params = new URLSearchParams(location.search);
   await busy(async () => {
