@@ -41,6 +41,9 @@ func (s *Service) Cancel(ctx context.Context, req CancelRequest) (*Payment, erro
 	if a == nil || a.Status.Final() {
 		return p, nil
 	}
+	if a.Status == StatusAuthorized {
+		return s.Void(ctx, req.OrderNumber, reason)
+	}
 	c, ok := s.gateways[a.Gateway].(Canceler)
 	if !ok || (a.Reference == "" && a.Session == "") {
 		return nil, errorf(CodeInvalidState, fmt.Sprintf("a %s attempt with %s cannot be canceled", a.Status, a.Gateway))

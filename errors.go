@@ -36,6 +36,13 @@ const (
 	CodeGatewayUnavailable   ErrorCode = "gateway_unavailable"    // 503, or 504 on a timeout
 	CodeCanceled             ErrorCode = "canceled"               // 499: the caller gave up
 	CodeInternal             ErrorCode = "internal_error"         // 500
+
+	// CodeCaptureExceedsAuthorized: a capture asked for more than the
+	// authorisation allows.
+	CodeCaptureExceedsAuthorized ErrorCode = "capture_exceeds_authorized" // 409
+	// CodePaymentDisputed: a refund asked for money that an open or lost
+	// dispute holds.
+	CodePaymentDisputed ErrorCode = "payment_disputed" // 409
 )
 
 var codeStatus = map[ErrorCode]int{
@@ -60,6 +67,9 @@ var codeStatus = map[ErrorCode]int{
 	CodeGatewayUnavailable:   http.StatusServiceUnavailable,
 	CodeCanceled:             499,
 	CodeInternal:             http.StatusInternalServerError,
+
+	CodeCaptureExceedsAuthorized: http.StatusConflict,
+	CodePaymentDisputed:          http.StatusConflict,
 }
 
 // HTTPStatus returns the HTTP status that goes with c, or 500 for a code
@@ -142,6 +152,11 @@ var (
 	ErrIdempotencyKeyReused = &Error{Code: CodeIdempotencyKeyReused}
 	ErrGatewayError         = &Error{Code: CodeGatewayError}
 	ErrGatewayUnavailable   = &Error{Code: CodeGatewayUnavailable}
+
+	// ErrCaptureExceedsAuthorized: see [CodeCaptureExceedsAuthorized].
+	ErrCaptureExceedsAuthorized = &Error{Code: CodeCaptureExceedsAuthorized}
+	// ErrPaymentDisputed: see [CodePaymentDisputed].
+	ErrPaymentDisputed = &Error{Code: CodePaymentDisputed}
 )
 
 // ErrConflict is returned by [Store.Update] when the stored payment's

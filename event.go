@@ -27,6 +27,15 @@ const (
 	// EventRefundFailed: the gateway refused the refund; its amount is
 	// refundable again.
 	EventRefundFailed EventType = "refund.failed"
+	// EventDisputeOpened: the gateway reported a new dispute of the
+	// payment ([Event.Dispute]); its amount is no longer refundable.
+	EventDisputeOpened EventType = "dispute.opened"
+	// EventDisputeUpdated: a dispute changed status (evidence under
+	// review, for instance) and is still open.
+	EventDisputeUpdated EventType = "dispute.updated"
+	// EventDisputeClosed: a dispute is over; [Event.Dispute]'s Status is
+	// the outcome: won, lost, or warning_closed for an inquiry.
+	EventDisputeClosed EventType = "dispute.closed"
 )
 
 // Event tells the application about one stored change. Events are stored
@@ -51,6 +60,8 @@ type Event struct {
 	Attempt int `json:"attempt,omitempty"`
 	// Refund is the refund concerned, for refund events.
 	Refund *Refund `json:"refund,omitempty"`
+	// Dispute is the dispute concerned, for dispute events.
+	Dispute *Dispute `json:"dispute,omitempty"`
 	// Payment is the payment as the change stored it.
 	Payment *Payment `json:"payment"`
 	// At is when the change was stored.
@@ -157,6 +168,42 @@ func diffEvents(before, after *Payment, at time.Time) []Event {
 		e.Refund, e.Attempt = &rc, r.Attempt
 		evs = append(evs, e)
 	}
+	return append(evs, disputeEvents(before, after, ev)...)
+}
+
+// disputeEvents lists the dispute events of the change from before (nil
+// for a new payment) to after.
+func disputeEvents(before, after *Payment, ev func(EventType) Event) []Event {
+	var evs []Event
+	for i := range after.Disputes {
+		d := &after.Disputes[i]
+		var prev *Dispute
+		if before != nil {
+			prev = before.Dispute(d.ID)
+		}
+		var t EventType
+		switch {
+		case prev != nil && prev.Status == d.Status:
+			continue
+		case d.Status.Closed():
+			t = EventDisputeClosed
+		case prev == nil:
+			t = EventDisputeOpened
+		default:
+			t = EventDisputeUpdated
+		}
+		if prev == nil && d.Status.Closed() {
+			// Learnt of only once closed: it opened too.
+			e := ev(EventDisputeOpened)
+			dc := *d
+			e.Dispute = &dc
+			evs = append(evs, e)
+		}
+		e := ev(t)
+		dc := *d
+		e.Dispute = &dc
+		evs = append(evs, e)
+	}
 	return evs
 }
 
@@ -168,6 +215,10 @@ func (e Event) Clone() Event {
 		r.ReceiveAccount = cloneBank(r.ReceiveAccount)
 		r.Failure = cloneFailure(r.Failure)
 		e.Refund = &r
+	}
+	if e.Dispute != nil {
+		d := *e.Dispute
+		e.Dispute = &d
 	}
 	return e
 }

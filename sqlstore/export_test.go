@@ -7,3 +7,13 @@ func (s *Store) UnsettledSQL() string { return s.unsettledSQL }
 // EXPLAIN them.
 func (s *Store) ClaimSQL() string { return s.claimSQL }
 func (s *Store) PruneSQL() string { return s.pruneSQL }
+
+// EmbeddedMigrations counts the migrations embedded in the package, whose
+// version numbers may have gaps.
+func EmbeddedMigrations() int {
+	ms, err := migrations()
+	if err != nil {
+		panic(err)
+	}
+	return len(ms)
+}

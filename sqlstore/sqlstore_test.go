@@ -234,7 +234,7 @@ func TestMigrate(t *testing.T) {
 	if err := openDB(t, 1).QueryRowContext(ctx, `SELECT count(*), max(version) FROM "`+schema+`".sqlstore_migrations`).Scan(&n, &maxVersion); err != nil {
 		t.Fatal(err)
 	}
-	if n != maxVersion || n == 0 {
+	if n != sqlstore.EmbeddedMigrations() || n == 0 {
 		t.Errorf("sqlstore_migrations holds %d rows up to version %d; each migration should be recorded once", n, maxVersion)
 	}
 	if err := stores[1].Create(ctx, samplePayment("MIG-1"), nil); err != nil {
