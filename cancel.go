@@ -46,6 +46,9 @@ func (s *Service) cancel(ctx context.Context, p *Payment, reason string) (*Payme
 	if a == nil || a.Status.Final() {
 		return p, nil
 	}
+	if a.Status == StatusAuthorized {
+		return s.Void(ctx, p.OrderNumber, reason)
+	}
 	c, ok := s.gateways[a.Gateway].(Canceler)
 	if !ok || (a.Reference == "" && a.Session == "") {
 		return nil, errorf(CodeInvalidState, fmt.Sprintf("a %s attempt with %s cannot be canceled", a.Status, a.Gateway))

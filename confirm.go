@@ -119,11 +119,22 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, er
 
 // awaitConfirm waits for another caller's confirm of attempt n to finish.
 func (s *Service) awaitConfirm(ctx context.Context, p *Payment, n int) (*Payment, error) {
+	p, err := s.awaitStored(ctx, p, func(p *Payment) bool { return p.Attempt(n).Status == StatusProcessing })
+	if err != nil {
+		return p, err
+	}
+	return p, outcome(p, n)
+}
+
+// awaitStored re-reads p from the store, backing off, while busy reports
+// that another caller's gateway call for it is in flight, for at most
+// [Config.ConfirmWait]. It returns the payment as last read.
+func (s *Service) awaitStored(ctx context.Context, p *Payment, busy func(*Payment) bool) (*Payment, error) {
 	// Real (monotonic) time, not Config.Now: a test's frozen clock must
 	// not make a waiter wait forever.
 	deadline := time.Now().Add(s.confirmWait)
 	delay := 5 * time.Millisecond
-	for p.Attempt(n).Status == StatusProcessing && time.Now().Before(deadline) {
+	for busy(p) && time.Now().Before(deadline) {
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -140,7 +151,7 @@ func (s *Service) awaitConfirm(ctx context.Context, p *Payment, n int) (*Payment
 		}
 		p = np
 	}
-	return p, outcome(p, n)
+	return p, nil
 }
 
 // outcome is the error a confirm caller gets for attempt n as stored.
@@ -206,6 +217,9 @@ type RefreshRequest struct {
 	// PaymentIntent or Checkout Session id).
 	Reference string
 	Session   string
+	// Disputes asks for the disputes of a paid payment to be re-read too,
+	// from gateways that report them ([Disputer]): one more gateway call.
+	Disputes bool
 }
 
 // Refresh re-reads an attempt (the latest, or the one named) from its
@@ -231,7 +245,11 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (*Payment, er
 			return nil, errorf(CodePaymentNotFound, "no attempt of this order has that reference")
 		}
 	}
-	return s.refreshAttempt(ctx, p, n)
+	p, err = s.refreshAttempt(ctx, p, n)
+	if err != nil || !req.Disputes {
+		return p, err
+	}
+	return s.refreshDisputes(ctx, p)
 }
 
 // refreshAttempt re-reads attempt n of p, the payment as stored, from its
@@ -438,7 +456,12 @@ func (s *Service) applyCharge(p *Payment, a *Attempt, ch *Charge) error {
 	// Session with nothing to collect) or an unknown currency never
 	// matches, so that a gateway that says "paid" without saying how much
 	// cannot mark an order paid.
-	if next.Paid() && (ch.Amount != p.Amount || ch.Currency != p.Currency) {
+	want := p.Amount
+	if next.Paid() && !a.Status.Paid() && ch.Currency == p.Currency {
+		// A manually captured attempt is paid what was captured.
+		want = capturedAmount(p, a, ch, s.now())
+	}
+	if next.Paid() && (ch.Amount != want || ch.Currency != p.Currency) {
 		s.log.Error("payments: gateway reports a paid amount that differs from the order",
 			"order", p.OrderNumber, "attempt", a.Number, "gateway", a.Gateway)
 		a.Failure = &Failure{Code: string(CodeAmountMismatch), Message: "the gateway charged an amount other than the order's"}
@@ -473,6 +496,15 @@ func (s *Service) applyCharge(p *Payment, a *Attempt, ch *Charge) error {
 				"attempt", a.Number, "from", a.Status, "to", next)
 		} else {
 			s.setStatus(p, a, next)
+		}
+	}
+	if a == p.Latest() || a.Status.Paid() {
+		p.AmountCapturable = 0
+		if a.Status == StatusAuthorized {
+			p.AmountCapturable = ch.AmountCapturable
+			if p.AmountCapturable <= 0 || p.AmountCapturable > p.Amount {
+				p.AmountCapturable = p.Amount
+			}
 		}
 	}
 	p.syncLatest()

@@ -38,6 +38,13 @@ const (
 	CodeInternal             ErrorCode = "internal_error"         // 500
 	CodeMethodNotFound       ErrorCode = "method_not_found"       // 404: no saved payment method has that id
 	CodeMethodNotActive      ErrorCode = "method_not_active"      // 409: the saved payment method was removed
+
+	// CodeCaptureExceedsAuthorized: a capture asked for more than the
+	// authorisation allows.
+	CodeCaptureExceedsAuthorized ErrorCode = "capture_exceeds_authorized" // 409
+	// CodePaymentDisputed: a refund asked for money that an open or lost
+	// dispute holds.
+	CodePaymentDisputed ErrorCode = "payment_disputed" // 409
 )
 
 var codeStatus = map[ErrorCode]int{
@@ -64,6 +71,9 @@ var codeStatus = map[ErrorCode]int{
 	CodeInternal:             http.StatusInternalServerError,
 	CodeMethodNotFound:       http.StatusNotFound,
 	CodeMethodNotActive:      http.StatusConflict,
+
+	CodeCaptureExceedsAuthorized: http.StatusConflict,
+	CodePaymentDisputed:          http.StatusConflict,
 }
 
 // HTTPStatus returns the HTTP status that goes with c, or 500 for a code
@@ -148,6 +158,11 @@ var (
 	ErrGatewayUnavailable   = &Error{Code: CodeGatewayUnavailable}
 	ErrMethodNotFound       = &Error{Code: CodeMethodNotFound}
 	ErrMethodNotActive      = &Error{Code: CodeMethodNotActive}
+
+	// ErrCaptureExceedsAuthorized: see [CodeCaptureExceedsAuthorized].
+	ErrCaptureExceedsAuthorized = &Error{Code: CodeCaptureExceedsAuthorized}
+	// ErrPaymentDisputed: see [CodePaymentDisputed].
+	ErrPaymentDisputed = &Error{Code: CodePaymentDisputed}
 )
 
 // ErrConflict is returned by [Store.Update] when the stored payment's

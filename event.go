@@ -32,6 +32,15 @@ const (
 	// EventMethodRemoved: a saved payment method was removed, by the
 	// application or by its gateway; Method is it.
 	EventMethodRemoved EventType = "method.removed"
+	// EventDisputeOpened: the gateway reported a new dispute of the
+	// payment ([Event.Dispute]); its amount is no longer refundable.
+	EventDisputeOpened EventType = "dispute.opened"
+	// EventDisputeUpdated: a dispute changed status (evidence under
+	// review, for instance) and is still open.
+	EventDisputeUpdated EventType = "dispute.updated"
+	// EventDisputeClosed: a dispute is over; [Event.Dispute]'s Status is
+	// the outcome: won, lost, or warning_closed for an inquiry.
+	EventDisputeClosed EventType = "dispute.closed"
 )
 
 // Event tells the application about one stored change. Events are stored
@@ -56,6 +65,8 @@ type Event struct {
 	Attempt int `json:"attempt,omitempty"`
 	// Refund is the refund concerned, for refund events.
 	Refund *Refund `json:"refund,omitempty"`
+	// Dispute is the dispute concerned, for dispute events.
+	Dispute *Dispute `json:"dispute,omitempty"`
 	// Payment is the payment as the change stored it.
 	Payment *Payment `json:"payment"`
 	// At is when the change was stored.
@@ -166,6 +177,42 @@ func diffEvents(before, after *Payment, at time.Time) []Event {
 		e.Refund, e.Attempt = &rc, r.Attempt
 		evs = append(evs, e)
 	}
+	return append(evs, disputeEvents(before, after, ev)...)
+}
+
+// disputeEvents lists the dispute events of the change from before (nil
+// for a new payment) to after.
+func disputeEvents(before, after *Payment, ev func(EventType) Event) []Event {
+	var evs []Event
+	for i := range after.Disputes {
+		d := &after.Disputes[i]
+		var prev *Dispute
+		if before != nil {
+			prev = before.Dispute(d.ID)
+		}
+		var t EventType
+		switch {
+		case prev != nil && prev.Status == d.Status:
+			continue
+		case d.Status.Closed():
+			t = EventDisputeClosed
+		case prev == nil:
+			t = EventDisputeOpened
+		default:
+			t = EventDisputeUpdated
+		}
+		if prev == nil && d.Status.Closed() {
+			// Learnt of only once closed: it opened too.
+			e := ev(EventDisputeOpened)
+			dc := *d
+			e.Dispute = &dc
+			evs = append(evs, e)
+		}
+		e := ev(t)
+		dc := *d
+		e.Dispute = &dc
+		evs = append(evs, e)
+	}
 	return evs
 }
 
@@ -179,5 +226,9 @@ func (e Event) Clone() Event {
 		e.Refund = &r
 	}
 	e.Method = e.Method.Clone()
+	if e.Dispute != nil {
+		d := *e.Dispute
+		e.Dispute = &d
+	}
 	return e
 }

@@ -113,6 +113,9 @@ type Charge struct {
 	ClientSecret   Secret
 	VirtualAccount *VirtualAccount
 	DepositSecret  Secret
+	// AmountCapturable is what an authorised attempt ([StatusAuthorized])
+	// still allows to capture.
+	AmountCapturable Amount
 }
 
 // ConfirmParams asks a gateway to take the money of one attempt.
@@ -185,6 +188,10 @@ type PrepareParams struct {
 	CancelURL  string
 	// PaymentMethod is a gateway payment method id to attach (Stripe pm_…).
 	PaymentMethod string
+	// Capture is [CaptureManual] when the payment is to be authorised
+	// only; then the gateway is a [Capturer]. Empty or
+	// [CaptureAutomatic] otherwise.
+	Capture CaptureMethod
 }
 
 // VirtualAccountParams asks a gateway to issue a virtual account.

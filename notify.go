@@ -21,6 +21,11 @@ type Notification struct {
 	// compared in constant time, or the notification is refused with
 	// [ErrInvalidSignature] and nothing changes.
 	DepositSecret Secret
+	// Dispute, when set, names a dispute the gateway reported (a Stripe
+	// charge.dispute.* event): it is read from the gateway ([Disputer])
+	// and recorded on the payment it names, which OrderNumber need not
+	// give.
+	Dispute string
 }
 
 // HandleNotification applies a gateway notification and returns the
@@ -37,6 +42,9 @@ type Notification struct {
 // processing failed is processed again when the gateway delivers it
 // again.
 func (s *Service) HandleNotification(ctx context.Context, nt Notification) (*Payment, error) {
+	if nt.Dispute != "" {
+		return s.handleDispute(ctx, nt)
+	}
 	p, n, err := s.resolve(ctx, nt.OrderNumber, nt.GatewayOrderID, "")
 	if err != nil {
 		return nil, err

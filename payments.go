@@ -28,10 +28,32 @@
 // settles what a crash, a timeout or a lost webhook left unsettled.
 // [Service.Run] runs it in the background, with the delivery of events.
 //
+// # Capture later, and disputes
+//
+// An attempt prepared with [CaptureManual] ([PrepareRequest].Capture;
+// gateways that are a [Capturer], such as Stripe) only authorises the
+// money: once the customer has paid it is [StatusAuthorized], with
+// [Payment.AmountCapturable]. [Service.Capture] takes all or part of it,
+// exactly once however often or concurrently it is called, and releases
+// the rest; [Service.Void] releases all of it. An authorisation the
+// gateway cancels because it was not captured in time (7 days for
+// Stripe's online card payments) is recorded canceled by
+// [Service.Reconcile].
+//
+// A gateway that reports disputes ([Disputer]) tells of chargebacks and
+// inquiries through webhooks ([Notification].Dispute); the dispute is read
+// from the gateway and stored in [Payment.Disputes], with the events
+// dispute.opened, dispute.updated and dispute.closed. While a dispute is
+// open or lost its amount is not refundable ([Payment.Refundable]), and a
+// refund that would need it answers [ErrPaymentDisputed] before any
+// gateway call, so that a refund on top of a chargeback never pays the
+// customer twice. [Service.CloseDispute] accepts a dispute.
+//
 // # Events
 //
 // Every change the application must learn of (a new attempt, a status
-// change, a late payment, a refund pending, succeeded or failed) makes an
+// change, a late payment, a refund pending, succeeded or failed, a dispute
+// opened, updated or closed) makes an
 // [Event], and the event is stored with the change itself, in the same
 // compare-and-set of the [Store]: once a change is stored, its events are
 // too, and no crash loses one. Each event has a stable [Event.ID] and a
@@ -105,8 +127,8 @@
 // # Status
 //
 // Every attempt has a unified [Status]: ready, processing, requires_action,
-// waiting_for_deposit, paid, partially_refunded, refunded, canceled,
-// failed, expired. Changes follow an explicit table
+// authorized, waiting_for_deposit, paid, partially_refunded, refunded,
+// canceled, failed, expired. Changes follow an explicit table
 // ([Status.CanTransitionTo]) with no backward moves: nothing leaves paid
 // except towards refunded, so a late "failed" never overwrites "paid";
 // the one exception is a virtual-account deposit that the bank reversed
@@ -222,6 +244,15 @@ type Payment struct {
 	// payment, 0 before the first. The [Service] numbers a change's
 	// events after it and stores it with the change.
 	EventSeq int64
+
+	// AmountCapturable is what the latest attempt, while it is
+	// authorized ([StatusAuthorized]), still allows to capture; zero
+	// otherwise.
+	AmountCapturable Amount
+	// Disputes are the disputes the gateway reported on the payment
+	// (see [Dispute]); while one is open or lost its amount is not
+	// refundable.
+	Disputes []Dispute
 }
 
 // Attempt is one try at paying an order through one gateway.
@@ -266,6 +297,12 @@ type Attempt struct {
 	// SavedMethod is the id of the saved [PaymentMethod] the attempt
 	// charges without the customer ([Service.Charge]); empty otherwise.
 	SavedMethod string
+	// ManualCapture reports that the attempt was prepared with
+	// [CaptureManual]: it authorises the money, which [Service.Capture]
+	// takes.
+	ManualCapture bool
+	// Capture is the capture of the attempt once one was asked for.
+	Capture *Capture
 }
 
 // RefundStatus is the state of one [Refund].
@@ -335,9 +372,20 @@ type Failure struct {
 }
 
 // Refundable returns the amount that may still be refunded: the paid
-// amount less succeeded and pending refunds. It is zero unless the payment
-// is paid.
+// amount less succeeded and pending refunds, and less the amount of
+// disputes that are open or lost ([Payment.Disputed]). It is zero unless
+// the payment is paid.
 func (p *Payment) Refundable() Amount {
+	left := p.refundableIgnoringDisputes() - p.Disputed()
+	if left < 0 {
+		return 0
+	}
+	return left
+}
+
+// refundableIgnoringDisputes is [Payment.Refundable] as if the payment
+// had no disputes.
+func (p *Payment) refundableIgnoringDisputes() Amount {
 	if !p.Status.Paid() {
 		return 0
 	}
@@ -390,12 +438,16 @@ func (p *Payment) Refund(id string) *Refund {
 }
 
 // Unsettled reports whether the payment waits on a gateway: an attempt in
-// processing, requires_action or waiting_for_deposit, or a pending refund.
-// [Service.Reconcile] visits exactly the unsettled payments; stores index
-// this property.
+// processing, requires_action, waiting_for_deposit or authorized (which
+// the gateway cancels when it is not captured in time), a pending
+// refund, or a dispute not closed yet. [Service.Reconcile] visits exactly
+// the unsettled payments; stores index this property.
 func (p *Payment) Unsettled() bool {
 	switch p.Status {
-	case StatusProcessing, StatusRequiresAction, StatusWaitingForDeposit:
+	case StatusProcessing, StatusRequiresAction, StatusWaitingForDeposit, StatusAuthorized:
+		return true
+	}
+	if p.openDispute() {
 		return true
 	}
 	for _, r := range p.Refunds {
@@ -423,6 +475,10 @@ func (p *Payment) Clone() *Payment {
 	for i := range c.Attempts {
 		c.Attempts[i].VirtualAccount = cloneVA(c.Attempts[i].VirtualAccount)
 		c.Attempts[i].Failure = cloneFailure(c.Attempts[i].Failure)
+		c.Attempts[i].Capture = cloneCapture(c.Attempts[i].Capture)
+	}
+	if p.Disputes != nil {
+		c.Disputes = append([]Dispute(nil), p.Disputes...)
 	}
 	c.VirtualAccount = cloneVA(p.VirtualAccount)
 	c.Failure = cloneFailure(p.Failure)

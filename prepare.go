@@ -22,6 +22,11 @@ type PrepareRequest struct {
 	FailURL    string
 	// PaymentMethod is a gateway payment method to attach (Stripe pm_…).
 	PaymentMethod string
+	// Capture, if [CaptureManual], authorises the payment without taking
+	// the money: the attempt becomes [StatusAuthorized] and waits for
+	// [Service.Capture] or [Service.Void]. Only gateways that are a
+	// [Capturer] take it. Empty means [CaptureAutomatic].
+	Capture CaptureMethod
 }
 
 // Prepared is the result of [Service.Prepare].
@@ -58,6 +63,10 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 	if !ok {
 		return nil, errorf(CodeInvalidRequest, fmt.Sprintf("gateway %q is not configured", truncate(req.Gateway, 32)))
 	}
+	manual, err := manualCapture(gw, req.Capture)
+	if err != nil {
+		return nil, err
+	}
 	order, err := s.Order(ctx, req.OrderNumber)
 	if err != nil {
 		return nil, err
@@ -67,7 +76,7 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 	}
 	same := func(a *Attempt) bool {
 		return a.Gateway == req.Gateway && a.Method == req.Method && a.SuccessURL == req.SuccessURL &&
-			a.FailURL == req.FailURL && a.PaymentMethod == req.PaymentMethod
+			a.FailURL == req.FailURL && a.PaymentMethod == req.PaymentMethod && a.ManualCapture == manual
 	}
 	prep, isPreparer := gw.(Preparer)
 	canceled := 0 // the attempt this call had canceled, if any
@@ -87,6 +96,7 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 			}
 			a = s.newAttempt(p, req.Gateway, req.Method)
 			a.SuccessURL, a.FailURL, a.PaymentMethod = req.SuccessURL, req.FailURL, req.PaymentMethod
+			a.ManualCapture = manual
 			n = a.Number
 			return nil
 		})
@@ -153,6 +163,7 @@ func (s *Service) prepareAt(ctx context.Context, prep Preparer, out *Prepared, r
 			SuccessURL:     req.SuccessURL,
 			CancelURL:      req.FailURL,
 			PaymentMethod:  req.PaymentMethod,
+			Capture:        captureMethod(a.ManualCapture),
 		})
 	})
 	p, err := s.settleGatewayCall(ctx, p, n, ch, gerr)
@@ -208,6 +219,8 @@ func startable(p *Payment) error {
 			return errorf(CodeInvalidState, "a payment attempt for this order is being confirmed")
 		case StatusWaitingForDeposit:
 			return errorf(CodeInvalidState, "a virtual account for this order is waiting for its deposit")
+		case StatusAuthorized:
+			return errorf(CodeInvalidState, "the payment for this order is authorized: capture or void it")
 		}
 	}
 	return nil

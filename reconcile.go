@@ -125,6 +125,19 @@ func (s *Service) settle(ctx context.Context, p *Payment) (*Payment, error) {
 			np, err = s.reconfirm(ctx, p, a.Number)
 		case StatusRequiresAction, StatusWaitingForDeposit:
 			np, err = s.refreshAttempt(ctx, p, a.Number)
+		case StatusAuthorized:
+			// A capture left pending is sent again with its key; an
+			// authorisation is re-read, for the gateway cancels one not
+			// captured in time.
+			if capturePending(&a) {
+				// Read again: another replica may have settled the
+				// capture since the payment was listed.
+				if np, err = s.store.Get(ctx, p.OrderNumber); err == nil {
+					np, err = s.driveCapture(ctx, np, a.Number)
+				}
+			} else {
+				np, err = s.refreshAttempt(ctx, p, a.Number)
+			}
 		default:
 			continue
 		}
@@ -145,6 +158,13 @@ func (s *Service) settle(ctx context.Context, p *Payment) (*Payment, error) {
 			continue
 		}
 		np, _, err := s.driveRefund(ctx, cur, r.ID)
+		keep(err)
+		if np != nil {
+			p = np
+		}
+	}
+	if p.openDispute() {
+		np, err := s.refreshDisputes(ctx, p)
 		keep(err)
 		if np != nil {
 			p = np

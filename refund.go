@@ -109,6 +109,12 @@ func (s *Service) Refund(ctx context.Context, req RefundRequest) (*Payment, *Ref
 		if amount == 0 {
 			amount = left
 		}
+		if whole := p.refundableIgnoringDisputes(); (amount == 0 || amount > left) && whole > left && amount <= whole {
+			// The money is there, but a dispute holds it: a refund on
+			// top of a lost chargeback would pay the customer twice.
+			return errorf(CodePaymentDisputed, fmt.Sprintf("an open or lost dispute holds %s: the refundable balance is %s",
+				p.Currency.Format(p.Disputed()), p.Currency.Format(left)))
+		}
 		if amount == 0 || amount > left {
 			return errorf(CodeRefundExceedsBalance, fmt.Sprintf("refund of %s exceeds the refundable balance of %s",
 				p.Currency.Format(amount), p.Currency.Format(left)))

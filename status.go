@@ -17,6 +17,11 @@ const (
 	// StatusRequiresAction: the customer must complete an extra step such
 	// as 3-D Secure.
 	StatusRequiresAction Status = "requires_action"
+	// StatusAuthorized: the customer's payment is authorised and the
+	// money held, not taken: it waits for [Service.Capture] or
+	// [Service.Void] (a Stripe PaymentIntent in requires_capture,
+	// https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+	StatusAuthorized Status = "authorized"
 	// StatusWaitingForDeposit: a virtual account was issued; the money has
 	// not arrived.
 	StatusWaitingForDeposit Status = "waiting_for_deposit"
@@ -49,10 +54,13 @@ const (
 // the record must not stay paid; the service takes this move only for a
 // virtual-account attempt with nothing refunded.
 var transitions = map[Status][]Status{
-	StatusReady:             {StatusProcessing, StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
-	StatusRequiresAction:    {StatusProcessing, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
-	StatusProcessing:        {StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired},
+	StatusReady:             {StatusProcessing, StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired, StatusAuthorized},
+	StatusRequiresAction:    {StatusProcessing, StatusPaid, StatusCanceled, StatusFailed, StatusExpired, StatusAuthorized},
+	StatusProcessing:        {StatusRequiresAction, StatusWaitingForDeposit, StatusPaid, StatusCanceled, StatusFailed, StatusExpired, StatusAuthorized},
 	StatusWaitingForDeposit: {StatusPaid, StatusCanceled, StatusExpired},
+	// An authorisation is captured (paid) or released: voided, or
+	// canceled by the gateway when it was not captured in time.
+	StatusAuthorized:        {StatusPaid, StatusCanceled},
 	StatusPaid:              {StatusPartiallyRefunded, StatusRefunded, StatusWaitingForDeposit, StatusCanceled},
 	StatusPartiallyRefunded: {StatusRefunded},
 	StatusFailed:            {StatusPaid},

@@ -36,7 +36,7 @@ func TestShopInBrowser(t *testing.T) {
 	artifacts := artifactsDir(t)
 	shop := startShop(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	t.Cleanup(cancel)
 	b := newBrowser(ctx, t, chromium, artifacts, shop)
 
@@ -159,6 +159,47 @@ func TestShopInBrowser(t *testing.T) {
 	b.waitText("#sub-result", thisMonth("demo-stripe", 0)+": paid")
 	b.screenshot("16-stripe-card-charged")
 	shop.checkPayment(t, thisMonth("demo-stripe", 0), "stripe", payments.StatusPaid, 9900, 0)
+
+	t.Log("step: pay now, capture at shipping: the card is held, the admin captures part of it")
+	hold := b.createOrder("Tent", "40.00", "USD")
+	b.fill("#admin-token", shop.adminToken)
+	b.run(chromedp.Click("#pay-stripe-hold", chromedp.ByQuery))
+	b.waitStatus("authorized")
+	b.waitText("#status-capturable", "40.00")
+	if got := b.text("#order-fulfilled"); got != "not yet" {
+		t.Errorf("an authorised order shows fulfilment %q, want not yet: nothing was taken", got)
+	}
+	b.screenshot("17-authorized")
+	shop.checkPayment(t, hold, "stripe", payments.StatusAuthorized, 4000, 0)
+	b.fill("#refund-amount", "30.00")
+	b.run(chromedp.Click("#capture", chromedp.ByQuery))
+	b.waitStatus("paid")
+	b.waitText("#order-fulfilled", "fulfilled")
+	b.screenshot("18-captured")
+	shop.checkPayment(t, hold, "stripe", payments.StatusPaid, 3000, 0)
+
+	t.Log("step: a hold voided from the admin card")
+	voided := b.createOrder("Kayak", "90.00", "USD")
+	b.fill("#admin-token", shop.adminToken)
+	b.run(chromedp.Click("#pay-stripe-hold", chromedp.ByQuery))
+	b.waitStatus("authorized")
+	b.run(chromedp.Click("#void", chromedp.ByQuery))
+	b.waitStatus("canceled")
+	b.screenshot("19-voided")
+	shop.checkPayment(t, voided, "stripe", payments.StatusCanceled, 9000, 0)
+
+	t.Log("step: a sandbox dispute arrives by webhook; the admin accepts it")
+	disputed := b.createOrder("Lamp", "12.00", "USD")
+	b.fill("#admin-token", shop.adminToken)
+	b.run(chromedp.Click("#pay-stripe-dispute", chromedp.ByQuery))
+	b.waitStatus("paid")
+	b.waitText("#disputes", "needs_response")
+	b.waitText("#status-refundable", "0.00")
+	b.screenshot("20-disputed")
+	b.run(chromedp.Click("#close-dispute", chromedp.ByQuery))
+	b.waitText("#disputes", "lost")
+	b.screenshot("21-dispute-lost")
+	shop.checkPayment(t, disputed, "stripe", payments.StatusPaid, 1200, 0)
 
 	b.checkNoPageErrors()
 }

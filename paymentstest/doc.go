@@ -24,13 +24,21 @@
 // its answer was lost). [Gateway.Approve] resets the script. The
 // customer's side is played by [Gateway.Authorize],
 // [Gateway.CompleteAction] and [Gateway.Deposit], and a change at the
-// gateway by [Gateway.SetStatus]. Afterwards [Gateway.Calls],
+// gateway by [Gateway.SetStatus]. The Gateway is also a
+// [payments.Capturer] and a [payments.Disputer]: an attempt prepared with
+// [payments.CaptureManual] (or made by [Gateway.AuthorizeHold]) is
+// authorized until [payments.Service.Capture] or Void, or until
+// [Gateway.ExpireAuthorization]; [Gateway.OpenDispute] and
+// [Gateway.SetDisputeStatus] play the customer's bank, whose dispute a
+// [payments.Notification] with its id reports. Afterwards [Gateway.Calls],
 // [Gateway.Confirmations] and [Gateway.Refunded] tell what reached the
 // gateway: that is how a test checks that the money was taken once.
 //
 // # Checking an implementation
 //
-// [RunGatewayTests] and [RunStoreTests] are the conformance suites that
+// [RunGatewayTests] (which checks the [payments.Capturer] contract too,
+// given [GatewayHarness].AuthorizeHold) and [RunStoreTests] are the
+// conformance suites that
 // every [payments.Gateway] and [payments.Store] in this module passes;
 // they test exactly the contract sentences written on those interfaces.
 // A store's test hands the suite a constructor:
@@ -38,6 +46,10 @@
 //	func TestConformance(t *testing.T) {
 //		paymentstest.RunStoreTests(t, func(t *testing.T) payments.Store { return mystore.New() })
 //	}
+//
+// [RunCaptureAndDisputeTests] checks, for a store, the guarantees of
+// manual capture and disputes that rest on its compare-and-set, with
+// several Service replicas.
 //
 // A gateway's test hands it a [GatewayHarness]: the gateway, pointed at
 // its test server, and a function that authorises a payment the way a

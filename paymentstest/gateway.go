@@ -29,6 +29,7 @@ type Gateway struct {
 	byOrderID map[string]string  // gateway order id → reference
 	flights   map[string]*flight // idempotency key → first call
 	calls     []Call
+	disputes  map[string]*dispute // by id
 	behavior  behavior
 	failNext  []failure
 	now       func() time.Time
@@ -43,6 +44,9 @@ type charge struct {
 	refundAt  map[string]time.Time
 	confirmed int
 	decline   string
+	order     string // the order number, where Prepare was told it
+	manual    bool   // authorise only; Capture takes the money
+	captures  int
 }
 
 type flight struct {
@@ -66,8 +70,9 @@ type failure struct {
 
 // Call records one call to the Gateway.
 type Call struct {
-	// Op is "prepare", "confirm", "refund", "lookup", "cancel" or
-	// "virtual-account".
+	// Op is "prepare", "confirm", "refund", "lookup", "cancel",
+	// "virtual-account", "capture", "void", "dispute", "disputes" or
+	// "close-dispute".
 	Op             string
 	IdempotencyKey string
 	Reference      string
@@ -347,6 +352,7 @@ func (g *Gateway) Prepare(ctx context.Context, p *payments.PrepareParams) (*paym
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		c := g.newChargeLocked(p.GatewayOrderID, p.Order.Amount, p.Order.Currency, p.Method)
+		c.order, c.manual = p.Order.Number, p.Capture == payments.CaptureManual
 		out := c.Charge
 		out.ClientSecret = payments.Secret(c.Reference + "_secret")
 		return &out, nil, nil
@@ -392,6 +398,9 @@ func (g *Gateway) Confirm(ctx context.Context, p *payments.ConfirmParams) (*paym
 			return nil, nil, &payments.Error{Code: payments.CodePaymentDeclined, GatewayCode: decline, Message: "the card was declined"}
 		case g.behavior.action != "" && c.Status != payments.StatusRequiresAction:
 			c.Status, c.RedirectURL = payments.StatusRequiresAction, g.behavior.action
+		case c.manual:
+			// Authorised, not taken: Capture takes it.
+			c.Status, c.AmountCapturable, c.Failure = payments.StatusAuthorized, c.Amount, nil
 		default:
 			c.Status, c.PaidAt, c.Failure = payments.StatusPaid, g.now(), nil
 			c.confirmed++

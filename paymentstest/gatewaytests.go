@@ -41,6 +41,12 @@ type GatewayHarness struct {
 	// RefundAccount is where the refund of a deposited virtual account
 	// goes, for gateways that need one (Toss).
 	RefundAccount *payments.BankAccount
+	// AuthorizeHold, for a gateway that is a [payments.Capturer], does
+	// what a customer does at the gateway's page for an order prepared
+	// with manual capture: afterwards the attempt of the returned
+	// reference is authorized, the whole amount capturable. Without it
+	// the capture tests are skipped.
+	AuthorizeHold func(t *testing.T, order payments.Order, gatewayOrderID string) (reference string)
 }
 
 var orderSeq struct {
@@ -298,6 +304,9 @@ func RunGatewayTests(t *testing.T, h GatewayHarness) {
 	}
 	if v, ok := g.(payments.VirtualAccountIssuer); ok {
 		runVirtualAccountTests(t, h, v, keep)
+	}
+	if c, ok := g.(payments.Capturer); ok && h.AuthorizeHold != nil {
+		runCaptureTests(t, h, c, keep)
 	}
 
 	t.Run("ErrorsAreTypedAndSecretFree", func(t *testing.T) {

@@ -71,6 +71,8 @@ func runOutboxTests(t *testing.T, newStore func(t *testing.T) payments.Store, nu
 		up[0].Refund = &payments.Refund{ID: "rf_1", Amount: 1000, Status: payments.RefundSucceeded, Attempt: 2,
 			ReceiveAccount: &payments.BankAccount{Bank: "88", AccountNumber: "1", HolderName: "김토스"}, CreatedAt: t0}
 		up[0].From, up[0].To, up[0].Attempt = payments.StatusPaid, payments.StatusPartiallyRefunded, 2
+		up[0].Dispute = &payments.Dispute{ID: "dp_1", Amount: 500, Currency: payments.KRW, Reason: "fraudulent",
+			Status: payments.DisputeUnderReview, EvidenceDueBy: t0.Add(time.Hour), CreatedAt: t0, UpdatedAt: t0}
 		if err := s.Update(t.Context(), cur, up); err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,9 @@ func TestGatewayConformance(t *testing.T) {
 		AuthorizeDeclined: func(t *testing.T, o payments.Order, id string) string {
 			return g.AuthorizeDeclined(id, o.Amount, o.Currency, "card_declined")
 		},
+		AuthorizeHold: func(t *testing.T, o payments.Order, id string) string {
+			return g.AuthorizeHold(id, o.Amount, o.Currency)
+		},
 		Deposit: func(t *testing.T, ch *payments.Charge) {
 			if _, err := g.Deposit(ch.Reference); err != nil {
 				t.Fatal(err)

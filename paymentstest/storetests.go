@@ -299,6 +299,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) payments.Store) {
 	})
 
 	runOutboxTests(t, newStore, number)
+	runCaptureDisputeStoreTests(t, newStore, number)
 
 	t.Run("CanceledContext", func(t *testing.T) {
 		s := newStore(t)
@@ -355,7 +356,10 @@ func samplePayment(order string) *payments.Payment {
 			{Number: 1, Gateway: "toss", Method: payments.MethodCard, Status: payments.StatusFailed,
 				GatewayStatus: "ABORTED", GatewayOrderID: order, Reference: "pk_1",
 				Failure:    &payments.Failure{Code: "REJECT_CARD_COMPANY", Message: "결제 승인이 거절되었습니다."},
-				SuccessURL: "https://shop.example/ok", FailURL: "https://shop.example/fail", CreatedAt: t0, UpdatedAt: t0},
+				SuccessURL: "https://shop.example/ok", FailURL: "https://shop.example/fail", CreatedAt: t0, UpdatedAt: t0,
+				ManualCapture: true, Capture: &payments.Capture{Amount: 50000, Status: payments.CaptureFailed,
+					Failure:   &payments.Failure{Code: "charge_expired_for_capture", Message: "the authorisation expired"},
+					CreatedAt: t0, UpdatedAt: t0.Add(time.Second)}},
 			{Number: 2, Gateway: "toss", Method: payments.MethodVirtualAccount, Status: payments.StatusPaid,
 				GatewayStatus: "DONE", GatewayOrderID: order + "-2", Reference: "tviva20240213121757MvuS8",
 				Session: "sess_1", RedirectURL: "https://pay.example/r", PaymentMethod: "pm_card_visa", SavedMethod: "meth_1",
@@ -363,6 +367,9 @@ func samplePayment(order string) *payments.Payment {
 				CreatedAt: t0, UpdatedAt: t0.Add(time.Minute), PaidAt: t0.Add(time.Minute)},
 		},
 		VirtualAccount: va, CreatedAt: t0, UpdatedAt: t0.Add(2 * time.Second), PaidAt: t0.Add(time.Minute),
-		EventSeq: 7,
+		EventSeq: 7, AmountCapturable: 12345,
+		Disputes: []payments.Dispute{{ID: "dp_1", Amount: 20000, Currency: payments.KRW, Reason: "fraudulent",
+			Status: payments.DisputeLost, EvidenceDueBy: due, CreatedAt: t0, UpdatedAt: t0.Add(3 * time.Second)},
+			{ID: "dp_2", Amount: 1000, Currency: payments.KRW, Status: payments.DisputeWon, CreatedAt: t0, UpdatedAt: t0}},
 	}
 }

@@ -36,6 +36,8 @@ type attemptDoc struct {
 	CreatedAt      string             `json:"created_at,omitempty"`
 	UpdatedAt      string             `json:"updated_at,omitempty"`
 	PaidAt         string             `json:"paid_at,omitempty"`
+	ManualCapture  bool               `json:"manual_capture,omitempty"`
+	Capture        *captureDoc        `json:"capture,omitempty"`
 }
 
 type refundDoc struct {
@@ -151,6 +153,8 @@ type paymentDoc struct {
 	PaidAt           string             `json:"paid_at,omitempty"`
 	Version          int64              `json:"version"`
 	EventSeq         int64              `json:"event_seq"`
+	AmountCapturable int64              `json:"amount_capturable,omitempty"`
+	Disputes         []disputeDoc       `json:"disputes,omitempty"`
 }
 
 // eventDoc is the event column of the payment_outbox table.
@@ -166,6 +170,7 @@ type eventDoc struct {
 	Payment     *paymentDoc `json:"payment,omitempty"`
 	At          string      `json:"at"`
 	Method      *methodDoc  `json:"method,omitempty"`
+	Dispute     *disputeDoc `json:"dispute,omitempty"`
 }
 
 // eventRow is one element of the JSON array that Create and Update pass
@@ -200,11 +205,16 @@ func encodeEvents(order string, events []payments.Event) (string, error) {
 				VirtualAccount: vaToDoc(p.VirtualAccount), Failure: failureToDoc(p.Failure),
 				CreatedAt: timeToDoc(p.CreatedAt), UpdatedAt: timeToDoc(p.UpdatedAt), PaidAt: timeToDoc(p.PaidAt),
 				Version: p.Version, EventSeq: p.EventSeq,
+				AmountCapturable: int64(p.AmountCapturable), Disputes: disputesToDoc(p.Disputes),
 			}
 		}
 		if m := e.Method; m != nil {
 			md := methodToDoc(m)
 			d.Method = &md
+		}
+		if e.Dispute != nil {
+			x := disputeToDoc(*e.Dispute)
+			d.Dispute = &x
 		}
 		// The outbox's created_at and due_at, in PostgreSQL's resolution,
 		// truncated as Go's times are truncated for the comparisons.
@@ -235,6 +245,13 @@ func decodeEvent(b []byte) (payments.Event, error) {
 		}
 		e.Refund = &r
 	}
+	if d.Dispute != nil {
+		x, err := disputeFromDoc(*d.Dispute)
+		if err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		e.Dispute = &x
+	}
 	if pd := d.Payment; pd != nil {
 		p := &payments.Payment{
 			ID: pd.ID, OrderNumber: pd.OrderNumber, Amount: payments.Amount(pd.Amount), Currency: payments.Currency(pd.Currency),
@@ -249,6 +266,10 @@ func decodeEvent(b []byte) (payments.Event, error) {
 			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
 		}
 		if p.VirtualAccount, err = vaFromDoc(pd.VirtualAccount); err != nil {
+			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
+		}
+		p.AmountCapturable = payments.Amount(pd.AmountCapturable)
+		if p.Disputes, err = disputesFromDoc(pd.Disputes); err != nil {
 			return e, fmt.Errorf("decode event %s: %w", d.ID, err)
 		}
 		for _, f := range []struct {
@@ -327,6 +348,7 @@ func attemptsToDoc(as []payments.Attempt) []attemptDoc {
 			PaymentMethod: clean(a.PaymentMethod), SavedMethod: clean(a.SavedMethod), VirtualAccount: vaToDoc(a.VirtualAccount),
 			DepositSecret: clean(a.DepositSecret.Reveal()), Failure: failureToDoc(a.Failure),
 			CreatedAt: timeToDoc(a.CreatedAt), UpdatedAt: timeToDoc(a.UpdatedAt), PaidAt: timeToDoc(a.PaidAt),
+			ManualCapture: a.ManualCapture, Capture: captureToDoc(a.Capture),
 		}
 	}
 	return out
@@ -340,9 +362,12 @@ func attemptsFromDoc(ds []attemptDoc) ([]payments.Attempt, error) {
 			GatewayStatus: d.GatewayStatus, GatewayOrderID: d.GatewayOrderID, Reference: d.Reference,
 			Session: d.Session, RedirectURL: d.RedirectURL, SuccessURL: d.SuccessURL, FailURL: d.FailURL,
 			PaymentMethod: d.PaymentMethod, SavedMethod: d.SavedMethod, DepositSecret: payments.Secret(d.DepositSecret),
-			Failure: failureFromDoc(d.Failure),
+			Failure: failureFromDoc(d.Failure), ManualCapture: d.ManualCapture,
 		}
 		var err error
+		if a.Capture, err = captureFromDoc(d.Capture); err != nil {
+			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
+		}
 		if a.VirtualAccount, err = vaFromDoc(d.VirtualAccount); err != nil {
 			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
 		}

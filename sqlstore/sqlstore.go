@@ -90,7 +90,8 @@ func Open(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
 // columns lists the payments table's columns in the order that scanPayment
 // reads and writeArgs writes them.
 const columns = `order_number, id, amount, currency, status, gateway, method, gateway_reference,
-refunded_amount, refunds, attempts, virtual_account, failure, unsettled, created_at, updated_at, paid_at, event_seq, version`
+refunded_amount, refunds, attempts, virtual_account, failure, unsettled, created_at, updated_at, paid_at, event_seq, version,
+amount_capturable, disputes`
 
 func newStore(db *sql.DB, schema string) *Store {
 	s := &Store{db: db, schema: schema}
@@ -116,7 +117,7 @@ func newStore(db *sql.DB, schema string) *Store {
 	}
 	s.createSQL = `WITH written AS (
     INSERT INTO ` + s.paymentsTable + ` (` + columns + `)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $20, $21)
     ON CONFLICT (order_number) DO NOTHING
     RETURNING version
 ), ` + insertEvents("$19") + `
@@ -128,7 +129,7 @@ SELECT count(*) FROM written`
     UPDATE ` + s.paymentsTable + ` SET id = $2, amount = $3, currency = $4, status = $5, gateway = $6,
         method = $7, gateway_reference = $8, refunded_amount = $9, refunds = $10, attempts = $11,
         virtual_account = $12, failure = $13, unsettled = $14, created_at = $15, updated_at = $16,
-        paid_at = $17, event_seq = $18, version = version + 1
+        paid_at = $17, event_seq = $18, version = version + 1, amount_capturable = $21, disputes = $22
     WHERE order_number = $1 AND version = $19
     RETURNING version
 ), ` + insertEvents("$20") + `
@@ -242,8 +243,8 @@ func (s *Store) Update(ctx context.Context, p *payments.Payment, events []paymen
 	if err != nil {
 		return opError("update", p.OrderNumber, err)
 	}
-	ev := args[18]
-	args = append(args[:18], p.Version, ev)
+	ev, extra := args[18], args[19:]
+	args = append(append(args[:18:18], p.Version, ev), extra...)
 	var version sql.NullInt64
 	var exists bool
 	if err := s.db.QueryRowContext(ctx, s.updateSQL, args...).Scan(&version, &exists); err != nil {
@@ -328,9 +329,12 @@ func scanPayment(row scanner) (*payments.Payment, error) {
 		unsettled                   bool
 		createdAt, updatedAt        time.Time
 		paidAt                      sql.NullTime
+		capturable                  int64
+		disputes                    []byte
 	)
 	err := row.Scan(&p.OrderNumber, &p.ID, &amount, &currency, &status, &p.Gateway, &method, &p.GatewayReference,
-		&refunded, &refunds, &attempts, &va, &fail, &unsettled, &createdAt, &updatedAt, &paidAt, &p.EventSeq, &p.Version)
+		&refunded, &refunds, &attempts, &va, &fail, &unsettled, &createdAt, &updatedAt, &paidAt, &p.EventSeq, &p.Version,
+		&capturable, &disputes)
 	if err != nil {
 		return nil, err
 	}
@@ -343,11 +347,16 @@ func scanPayment(row scanner) (*payments.Payment, error) {
 	if err := decodePayment(&p, refunds, attempts, va, fail); err != nil {
 		return nil, err
 	}
+	p.AmountCapturable = payments.Amount(capturable)
+	if err := decodeDisputes(&p, disputes); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
-// writeArgs returns the values of columns, in order, but for version,
-// then the JSON array of the events' rows.
+// writeArgs returns the values of columns, in order, up to event_seq,
+// then the JSON array of the events' rows, then the columns after
+// version.
 func writeArgs(p *payments.Payment, events []payments.Event) ([]any, error) {
 	refunds, attempts, va, fail, err := encodePayment(p)
 	if err != nil {
@@ -361,10 +370,15 @@ func writeArgs(p *payments.Payment, events []payments.Event) ([]any, error) {
 	if !p.PaidAt.IsZero() {
 		paidAt = p.PaidAt
 	}
+	disputes, err := encodeDisputes(p)
+	if err != nil {
+		return nil, err
+	}
 	return []any{
 		p.OrderNumber, clean(p.ID), int64(p.Amount), clean(string(p.Currency)), clean(string(p.Status)), clean(p.Gateway),
 		clean(string(p.Method)), clean(p.GatewayReference), int64(p.RefundedAmount), refunds, attempts, va, fail, p.Unsettled(),
 		p.CreatedAt, p.UpdatedAt, paidAt, p.EventSeq, evs,
+		int64(p.AmountCapturable), disputes,
 	}, nil
 }
 

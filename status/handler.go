@@ -80,7 +80,7 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if refresh {
-		np, err := h.svc.Refresh(r.Context(), payments.RefreshRequest{OrderNumber: order})
+		np, err := h.svc.Refresh(r.Context(), payments.RefreshRequest{OrderNumber: order, Disputes: true})
 		if err != nil {
 			httpjson.WriteError(w, err)
 			return

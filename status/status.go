@@ -180,6 +180,10 @@ func From(p *payments.Payment) Payment {
 	for _, r := range p.Refunds {
 		out.Refunds = append(out.Refunds, RefundFrom(&r))
 	}
+	out.AmountCapturable = p.AmountCapturable
+	for _, d := range p.Disputes {
+		out.Disputes = append(out.Disputes, DisputeFrom(&d))
+	}
 	for _, a := range p.Attempts {
 		out.Attempts = append(out.Attempts, Attempt{
 			Number: a.Number, Gateway: a.Gateway, Method: a.Method, Status: a.Status, GatewayStatus: optional(a.GatewayStatus),
@@ -194,6 +198,17 @@ func From(p *payments.Payment) Payment {
 func RefundFrom(r *payments.Refund) Refund {
 	return Refund{ID: r.ID, Amount: r.Amount, Reason: r.Reason, Status: r.Status, GatewayReference: optional(r.GatewayReference),
 		Failure: failure(r.Failure), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// DisputeFrom returns the JSON view of d.
+func DisputeFrom(d *payments.Dispute) Dispute {
+	out := Dispute{ID: d.ID, Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, Status: string(d.Status),
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	if !d.EvidenceDueBy.IsZero() {
+		t := d.EvidenceDueBy.UTC()
+		out.EvidenceDueBy = &t
+	}
+	return out
 }
 
 func failure(f *payments.Failure) *Failure {

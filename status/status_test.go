@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func TestStatusErrors(t *testing.T) {
 }
 
 // TestStatusGolden pins the JSON of a payment with a declined attempt, a
-// paid attempt and a partial refund.
+// paid attempt, a partial refund and an open dispute.
 func TestStatusGolden(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
@@ -106,12 +107,23 @@ func TestStatusGolden(t *testing.T) {
 	if _, _, err := f.svc.Refund(ctx, payments.RefundRequest{OrderNumber: "ORD-20260122-001", Amount: 8990, Reason: "한 벌 반품"}); err != nil {
 		t.Fatal(err)
 	}
+	p, err := f.svc.Payment(ctx, "ORD-20260122-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := f.gw.OpenDispute(p.GatewayReference, 20000, payments.DisputeNeedsResponse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.HandleNotification(ctx, payments.Notification{Gateway: "fake", Dispute: dp, OrderNumber: "ORD-20260122-001"}); err != nil {
+		t.Fatal(err)
+	}
 	rec := f.get(t, "order_number=ORD-20260122-001")
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 	// Gateway references and ids are random; pin their shape.
-	got := regexp.MustCompile(`"(fake_re_|fake_|rf_|pay_)[0-9a-f]+"`).ReplaceAll(rec.Body.Bytes(), []byte(`"${1}ID"`))
+	got := regexp.MustCompile(`"(fake_re_|fake_dp_|fake_|rf_|pay_)[0-9a-f]+"`).ReplaceAll(rec.Body.Bytes(), []byte(`"${1}ID"`))
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, got, "", "  "); err != nil {
 		t.Fatal(err)
@@ -207,6 +219,15 @@ func TestEveryFieldIsPresent(t *testing.T) {
 	keys(t, "refund", status.RefundFrom(&payments.Refund{ID: "rf_1"}))
 	keys(t, "virtual_account", status.From(&payments.Payment{VirtualAccount: &payments.VirtualAccount{Bank: "20"}}).VirtualAccount)
 	keys(t, "dispute", status.Dispute{})
+	d := keys(t, "dispute", status.DisputeFrom(&payments.Dispute{ID: "dp_1"}))
+	if got := string(d["evidence_due_by"]); got != "null" {
+		t.Errorf("dispute without a due date: evidence_due_by = %s, want null", got)
+	}
+	full := keys(t, "payment", status.From(&payments.Payment{OrderNumber: "O", AmountCapturable: 5,
+		Disputes: []payments.Dispute{{ID: "dp_1", Status: payments.DisputeLost}}}))
+	if string(full["amount_capturable"]) != "5" || !strings.Contains(string(full["disputes"]), `"dp_1"`) {
+		t.Errorf("amount_capturable %s, disputes %s", full["amount_capturable"], full["disputes"])
+	}
 }
 
 // WriteJSON answers exactly as encoding the view with encoding/json would
@@ -242,5 +263,30 @@ func TestWriteJSON(t *testing.T) {
 				t.Errorf("%s = %q, want %q", k, got, v)
 			}
 		}
+	}
+}
+
+// refresh=true re-reads a paid payment's disputes from its gateway.
+func TestStatusRefreshReadsDisputes(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: "ORD-20260122-001", Gateway: "fake"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: "ORD-20260122-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.gw.OpenDispute(p.GatewayReference, 58990, payments.DisputeWarningNeedsResponse); err != nil {
+		t.Fatal(err)
+	}
+	var v status.Payment
+	_ = json.Unmarshal(f.get(t, "order_number=ORD-20260122-001").Body.Bytes(), &v)
+	if len(v.Disputes) != 0 {
+		t.Fatalf("without refresh: %d disputes, want 0", len(v.Disputes))
+	}
+	_ = json.Unmarshal(f.get(t, "order_number=ORD-20260122-001&refresh=true").Body.Bytes(), &v)
+	if len(v.Disputes) != 1 || v.Disputes[0].Status != "warning_needs_response" || v.RefundableAmount != 0 {
+		t.Fatalf("with refresh: %+v, refundable %d", v.Disputes, v.RefundableAmount)
 	}
 }

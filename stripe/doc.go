@@ -105,11 +105,13 @@
 //	                                                as Failure, when
 //	                                                last_payment_error is set)
 //	requires_action                                 requires_action (+ RedirectURL)
-//	processing, requires_capture                    processing
+//	processing                                      processing
+//	requires_capture                                authorized (+ AmountCapturable)
 //	succeeded                                       paid; partially_refunded or
 //	                                                refunded by the latest
 //	                                                charge's amount_refunded
-//	canceled                                        canceled
+//	canceled                                        canceled (Failure.Code automatic
+//	                                                when an authorisation lapsed)
 //
 // A Checkout Session whose PaymentIntent succeeded (payment_status=paid)
 // is paid, with the PaymentIntent id as Reference; status=expired is
@@ -141,6 +143,28 @@
 // [Gateway.Cancel] expires an open Checkout Session or cancels an unpaid
 // PaymentIntent (cancellation_reason=abandoned), after reading it; an
 // attempt paid in the meantime is reported paid.
+//
+// # Manual capture and disputes
+//
+// With [payments.CaptureManual] in PrepareParams, Prepare creates the
+// PaymentIntent (or the Checkout Session's, through payment_intent_data)
+// with capture_method=manual
+// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+// [Gateway.Capture] captures amount_to_capture, always sent, of a
+// PaymentIntent in requires_capture, with the Service's key; Stripe
+// releases the rest, which its charge then counts in amount_refunded and
+// which RefundedAmount leaves out. [Gateway.Void] cancels an authorised
+// PaymentIntent. Both read the PaymentIntent first and report one no
+// longer in requires_capture as it is. A Checkout Session whose
+// PaymentIntent is in requires_capture is authorized whatever its
+// payment_status, which Stripe does not document for this case.
+//
+// [Gateway.Dispute], [Gateway.Disputes] and [Gateway.CloseDispute] read
+// (https://docs.stripe.com/api/disputes/retrieve, /list by payment_intent)
+// and accept (https://docs.stripe.com/api/disputes/close) disputes; the
+// order is the disputed PaymentIntent's metadata.order_number. A refund
+// Stripe refuses with charge_disputed or refund_disputed_payment (which
+// of the two it answers is not documented) is payment_disputed.
 //
 // # Refunds
 //

@@ -67,6 +67,14 @@ func (g *Gateway) fail(ctx context.Context, op string, err error) error {
 		e.Code, e.GatewayCode = payments.CodeInvalidRequest, string(se.Code)
 	case se.Code == stripego.ErrorCodeResourceMissing:
 		e.Code, e.GatewayCode = payments.CodePaymentNotFound, string(se.Code)
+	case op == opRefund && (se.Code == stripego.ErrorCodeChargeDisputed || se.Code == stripego.ErrorCodeRefundDisputedPayment):
+		// Which of the two Stripe answers for a charged-back payment is
+		// not documented; both mean a dispute holds the money.
+		e.Code, e.GatewayCode = payments.CodePaymentDisputed, string(se.Code)
+	case op == opCapture && (se.Code == stripego.ErrorCodeAmountTooLarge || se.Param == "amount_to_capture"):
+		e.Code, e.GatewayCode = payments.CodeCaptureExceedsAuthorized, string(se.Code)
+	case op == opCapture && (se.Code == stripego.ErrorCodeChargeExpiredForCapture || se.Code == stripego.ErrorCodeCaptureChargeAuthorizationExpired):
+		e.Code, e.GatewayCode = payments.CodeInvalidState, string(se.Code)
 	case op == opRefund && (se.Code == stripego.ErrorCodeChargeAlreadyRefunded || se.Code == stripego.ErrorCodeAmountTooLarge ||
 		(se.Param == "amount" && se.Code == "")):
 		e.Code, e.GatewayCode = payments.CodeRefundExceedsBalance, string(se.Code)

@@ -99,6 +99,9 @@ func TestConformance(t *testing.T) {
 				AuthorizeDeclined: func(t *testing.T, o payments.Order, id string) string {
 					return gwIntent(t, g, o, id, stripetest.PMDeclined)
 				},
+				AuthorizeHold: func(t *testing.T, o payments.Order, id string) string {
+					return gwHold(t, g, o, id, stripetest.PMVisa)
+				},
 				Currency: tc.currency,
 				Amount:   tc.amount,
 				Secrets:  []string{gwTestKey},

@@ -59,9 +59,9 @@ type HandlerConfig struct {
 // is mounted (the library's default mount is /payments/stripe/, see the
 // example):
 //
-//	POST /checkout  {order_number, success_url, cancel_url}
+//	POST /checkout  {order_number, success_url, cancel_url, capture?}
 //	                → {order_number, status, session_id, url}
-//	POST /intent    {order_number, payment_method_id}
+//	POST /intent    {order_number, payment_method_id, capture?}
 //	                → {order_number, status, payment_intent_id, client_secret}
 //	POST /confirm   {order_number, payment_intent_id?, payment_method_id?, return_url?}
 //	                → the payment's status view (package status), plus
@@ -69,6 +69,9 @@ type HandlerConfig struct {
 //	POST /verify    {order_number, session_id? | payment_intent_id?}
 //	                → the payment's status view, after re-reading Stripe
 //	POST /refund    {order_number, amount?, reason, stripe_reason?} (admin; package refund)
+//	POST /capture   {order_number, amount?} (admin) → the payment's status view
+//	POST /void      {order_number, reason?} (admin) → the payment's status view
+//	POST /dispute/close {order_number, dispute_id} (admin) → the payment's status view
 //	POST /webhook   Stripe events, signed (Stripe-Signature)
 //	POST /setup     {customer_id, success_url, cancel_url} → {session_id, url}: save a card
 //	                (Checkout in setup mode; AuthorizeCustomer, else admin)
@@ -109,6 +112,16 @@ type HandlerConfig struct {
 // and records it: status paid only when Stripe says paid and the amount
 // and currency equal the order's (409 amount_mismatch otherwise).
 //
+// With "capture": "manual", /checkout and /intent authorise the payment
+// only (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method):
+// once the customer has paid it is authorized, and /capture takes all or
+// amount of it, once, releasing the rest (409 capture_exceeds_authorized
+// above the authorisation, before Stripe is called), or /void releases it
+// ([payments.Service.Capture], [payments.Service.Void]). /dispute/close
+// accepts a dispute at Stripe ([payments.Service.CloseDispute]). The
+// three are admin routes, refused like /refund until Authorize is set,
+// and answer the payment's status view.
+//
 // /checkout, /intent, /confirm, /verify and /refund accept an
 // Idempotency-Key header: a repeat with the same key and body replays the
 // first answer, another body with that key answers 409
@@ -129,7 +142,11 @@ type HandlerConfig struct {
 // payment_intent.succeeded, payment_intent.payment_failed,
 // payment_intent.canceled (the order from metadata.order_number),
 // charge.refunded, charge.refund.updated and refund.updated (their
-// payment_intent and metadata.order_number). At the pinned API version a
+// payment_intent and metadata.order_number), payment_intent.amount_capturable_updated,
+// charge.captured and charge.expired (manual capture), and
+// charge.dispute.created, .updated, .closed, .funds_withdrawn and
+// .funds_reinstated, whose dispute is re-read from Stripe with its
+// PaymentIntent, whose metadata names the order. At the pinned API version a
 // card refund's status change arrives as charge.refund.updated, and
 // refund.updated only from 2024-10-28.acacia
 // (https://docs.stripe.com/changelog/acacia/2024-10-28/refund-webhook-update);
@@ -209,6 +226,11 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	rt.Handle(http.MethodPost, "/webhook", http.HandlerFunc(h.webhook))
 	rt.Handle(http.MethodPost, "/setup", replay.Idempotent(http.HandlerFunc(h.setup)))
 	rt.Handle(http.MethodPost, "/setup/verify", replay.Idempotent(http.HandlerFunc(h.setupVerify)))
+	// Manual capture and disputes: admin routes, refused like /refund
+	// until the application plugs in its authorizer.
+	rt.Handle(http.MethodPost, "/capture", web.Admin(cfg.Authorize, replay.Idempotent(http.HandlerFunc(h.capture))))
+	rt.Handle(http.MethodPost, "/void", web.Admin(cfg.Authorize, replay.Idempotent(http.HandlerFunc(h.void))))
+	rt.Handle(http.MethodPost, "/dispute/close", web.Admin(cfg.Authorize, replay.Idempotent(http.HandlerFunc(h.closeDispute))))
 	return rt, nil
 }
 

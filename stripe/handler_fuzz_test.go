@@ -69,7 +69,8 @@ func FuzzWebhookSigned(f *testing.F) {
 	e, ref := hWebhookEnv(f, hOpts{})
 	for _, typ := range []string{"payment_intent.succeeded", "payment_intent.payment_failed", "checkout.session.completed",
 		"checkout.session.expired", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
-		"charge.refunded", "charge.refund.updated", "refund.updated", "customer.created"} {
+		"charge.refunded", "charge.refund.updated", "refund.updated", "customer.created",
+		"charge.dispute.created", "charge.captured", "payment_intent.amount_capturable_updated"} {
 		f.Add(hEvent("evt_"+typ, typ, stripego.APIVersion, map[string]any{
 			"id": ref, "payment_intent": ref, "client_reference_id": hUSD, "metadata": map[string]string{"order_number": hUSD}}))
 	}

@@ -36,6 +36,10 @@ func (g *Gateway) createIntent(ctx context.Context, p *payments.PrepareParams) (
 	if p.PaymentMethod != "" {
 		params.PaymentMethod = stripego.String(p.PaymentMethod)
 	}
+	if p.Capture == payments.CaptureManual {
+		// https://docs.stripe.com/payments/place-a-hold-on-a-payment-method
+		params.CaptureMethod = stripego.String(string(stripego.PaymentIntentCaptureMethodManual))
+	}
 	params.Context = ctx
 	params.SetIdempotencyKey(p.IdempotencyKey)
 	pi, err := g.api.PaymentIntents.New(params)
@@ -156,10 +160,12 @@ func intentCharge(pi *stripego.PaymentIntent) *payments.Charge {
 		if na := pi.NextAction; na != nil && na.RedirectToURL != nil {
 			ch.RedirectURL = na.RedirectToURL.URL
 		}
-	case stripego.PaymentIntentStatusProcessing, stripego.PaymentIntentStatusRequiresCapture:
-		// requires_capture (manual capture, which the gateway never asks
-		// for) is authorised money not yet taken.
+	case stripego.PaymentIntentStatusProcessing:
 		ch.Status = payments.StatusProcessing
+	case stripego.PaymentIntentStatusRequiresCapture:
+		// Manual capture: authorised, held, not taken
+		// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+		ch.Status, ch.AmountCapturable = payments.StatusAuthorized, payments.Amount(pi.AmountCapturable)
 	case stripego.PaymentIntentStatusSucceeded:
 		ch.Status = payments.StatusPaid
 		ch.Amount = payments.Amount(pi.AmountReceived)
@@ -169,6 +175,11 @@ func intentCharge(pi *stripego.PaymentIntent) *payments.Charge {
 				ch.PaidAt = time.Unix(lc.Created, 0).UTC()
 			}
 			ch.RefundedAmount = payments.Amount(lc.AmountRefunded)
+			if lc.Captured && lc.AmountCaptured < lc.Amount {
+				// A partial capture released the rest, which the charge
+				// counts as refunded.
+				ch.RefundedAmount -= payments.Amount(lc.Amount - lc.AmountCaptured)
+			}
 		}
 		switch {
 		case ch.RefundedAmount > 0 && ch.RefundedAmount >= ch.Amount:
@@ -178,6 +189,11 @@ func intentCharge(pi *stripego.PaymentIntent) *payments.Charge {
 		}
 	case stripego.PaymentIntentStatusCanceled:
 		ch.Status = payments.StatusCanceled
+		if pi.CancellationReason == stripego.PaymentIntentCancellationReasonAutomatic {
+			// An authorisation not captured in time
+			// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+			ch.Failure = &payments.Failure{Code: string(pi.CancellationReason), Message: "Stripe canceled the authorization: it was not captured in time"}
+		}
 	default:
 		ch.Status = payments.StatusProcessing
 	}

@@ -547,7 +547,9 @@ func TestLookupMapping(t *testing.T) {
 		})},
 		{fixture: "pi_requires_action_sdk.json", want: pi(payments.StatusRequiresAction, "requires_action", nil)},
 		{fixture: "pi_processing.json", want: pi(payments.StatusProcessing, "processing", nil)},
-		{fixture: "pi_requires_capture.json", want: pi(payments.StatusProcessing, "requires_capture", nil)},
+		{fixture: "pi_requires_capture.json", want: pi(payments.StatusAuthorized, "requires_capture", func(c *payments.Charge) {
+			c.AmountCapturable = 1234
+		})},
 		{fixture: "pi_succeeded.json", want: pi(payments.StatusPaid, "succeeded", func(c *payments.Charge) {
 			c.PaidAt, c.Method = paid, payments.MethodCard
 		})},

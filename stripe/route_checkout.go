@@ -17,6 +17,11 @@ type CheckoutRequest struct {
 	SuccessURL string `json:"success_url"`
 	// CancelURL is where Stripe sends a customer who goes back.
 	CancelURL string `json:"cancel_url"`
+	// Capture is "manual" to authorise the payment only: it becomes
+	// authorized and waits for POST /capture or /void
+	// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+	// Omitted or "automatic", the money is taken at once.
+	Capture string `json:"capture,omitempty"`
 }
 
 // CheckoutResponse is the answer to POST /checkout.
@@ -36,7 +41,19 @@ func (r *CheckoutRequest) validate(o *web.Origins) error {
 	if err := o.Check("success_url", r.SuccessURL); err != nil {
 		return err
 	}
+	if err := checkCapture(r.Capture); err != nil {
+		return err
+	}
 	return o.Check("cancel_url", r.CancelURL)
+}
+
+// checkCapture checks the capture field of /checkout and /intent.
+func checkCapture(c string) error {
+	switch payments.CaptureMethod(c) {
+	case "", payments.CaptureAutomatic, payments.CaptureManual:
+		return nil
+	}
+	return web.Invalid("capture must be \"automatic\" or \"manual\"")
 }
 
 func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +68,7 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 	}
 	prep, err := h.prepare(r.Context(), payments.PrepareRequest{
 		OrderNumber: req.OrderNumber, Gateway: defaultName,
-		SuccessURL: req.SuccessURL, FailURL: req.CancelURL,
+		SuccessURL: req.SuccessURL, FailURL: req.CancelURL, Capture: payments.CaptureMethod(req.Capture),
 	})
 	if err != nil {
 		h.fail(w, r, req.OrderNumber, err)

@@ -14,6 +14,11 @@ type IntentRequest struct {
 	// PaymentMethodID is the customer's payment method ("pm_…"), as
 	// Stripe.js created it.
 	PaymentMethodID string `json:"payment_method_id"`
+	// Capture is "manual" to authorise the payment only: it becomes
+	// authorized and waits for POST /capture or /void
+	// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+	// Omitted or "automatic", the money is taken at once.
+	Capture string `json:"capture,omitempty"`
 }
 
 // IntentResponse is the answer to POST /intent.
@@ -27,6 +32,9 @@ type IntentResponse struct {
 
 func (r *IntentRequest) validate() error {
 	if err := checkOrderNumber(r.OrderNumber); err != nil {
+		return err
+	}
+	if err := checkCapture(r.Capture); err != nil {
 		return err
 	}
 	return checkID("payment_method_id", "pm_", r.PaymentMethodID, true)
@@ -44,6 +52,7 @@ func (h *handler) intent(w http.ResponseWriter, r *http.Request) {
 	}
 	prep, err := h.prepare(r.Context(), payments.PrepareRequest{
 		OrderNumber: req.OrderNumber, Gateway: defaultName, PaymentMethod: req.PaymentMethodID,
+		Capture: payments.CaptureMethod(req.Capture),
 	})
 	if err != nil {
 		h.fail(w, r, req.OrderNumber, err)

@@ -93,6 +93,9 @@ var (
 		stripego.EventTypePaymentIntentSucceeded:     true,
 		stripego.EventTypePaymentIntentPaymentFailed: true,
 		stripego.EventTypePaymentIntentCanceled:      true,
+		// Manual capture: the authorisation
+		// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+		stripego.EventTypePaymentIntentAmountCapturableUpdated: true,
 	}
 	// At the pinned API version 2023-10-16 a charge's refund is
 	// announced by charge.refunded and its status changes by
@@ -107,6 +110,19 @@ var (
 		stripego.EventTypeChargeRefunded:      true, // object: charge
 		stripego.EventTypeChargeRefundUpdated: true, // object: refund
 		stripego.EventTypeRefundUpdated:       true, // object: refund
+		// The capture of an authorisation, and its lapse; both name the
+		// PaymentIntent the same way (object: charge).
+		stripego.EventTypeChargeCaptured: true,
+		stripego.EventTypeChargeExpired:  true,
+	}
+	// Disputes (https://docs.stripe.com/disputes/how-disputes-work;
+	// object: dispute): the dispute is re-read from Stripe.
+	disputeEvents = map[stripego.EventType]bool{
+		stripego.EventTypeChargeDisputeCreated:         true,
+		stripego.EventTypeChargeDisputeUpdated:         true,
+		stripego.EventTypeChargeDisputeClosed:          true,
+		stripego.EventTypeChargeDisputeFundsWithdrawn:  true,
+		stripego.EventTypeChargeDisputeFundsReinstated: true,
 	}
 )
 
@@ -149,12 +165,21 @@ func (e *expandableID) UnmarshalJSON(b []byte) error {
 func notification(ev stripego.Event) (nt payments.Notification, ok bool, reason string) {
 	nt = payments.Notification{Gateway: defaultName, EventID: ev.ID}
 	isSession, isIntent, isRefund := sessionEvents[ev.Type], intentEvents[ev.Type], refundEvents[ev.Type]
-	if !isSession && !isIntent && !isRefund {
+	if !isSession && !isIntent && !isRefund && !disputeEvents[ev.Type] {
 		return nt, false, "event type not handled"
 	}
 	var obj eventObject
 	if err := json.Unmarshal(ev.Data.Raw, &obj); err != nil {
 		return nt, false, "event object not understood"
+	}
+	if disputeEvents[ev.Type] {
+		// The dispute names its PaymentIntent, whose metadata names the
+		// order: the Service reads both from Stripe.
+		if obj.ID == "" {
+			return nt, false, "event names no dispute"
+		}
+		nt.Dispute = obj.ID
+		return nt, true, ""
 	}
 	nt.OrderNumber = obj.Metadata[metaOrderNumber]
 	switch {

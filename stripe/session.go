@@ -27,6 +27,10 @@ func (g *Gateway) createSession(ctx context.Context, p *payments.PrepareParams) 
 			Metadata:    orderMetadata(o.Number, p.GatewayOrderID),
 		},
 	}
+	if p.Capture == payments.CaptureManual {
+		// https://docs.stripe.com/payments/place-a-hold-on-a-payment-method
+		params.PaymentIntentData.CaptureMethod = stripego.String(string(stripego.PaymentIntentCaptureMethodManual))
+	}
 	if p.CancelURL != "" {
 		params.CancelURL = stripego.String(p.CancelURL)
 	}
@@ -144,6 +148,15 @@ func sessionCharge(cs *stripego.CheckoutSession) *payments.Charge {
 			return ch
 		case ich.Status == payments.StatusProcessing:
 			ch.Status, ch.GatewayStatus = ich.Status, string(pi.Status)
+			return ch
+		case ich.Status == payments.StatusAuthorized:
+			// Manual capture: the session's payment_status is not what
+			// says so, the PaymentIntent's requires_capture is.
+			ch.Status, ch.GatewayStatus, ch.AmountCapturable = ich.Status, string(pi.Status), ich.AmountCapturable
+			return ch
+		case ich.Status == payments.StatusCanceled && ich.Failure != nil:
+			// An authorisation that lapsed uncaptured.
+			ch.Status, ch.Failure, ch.GatewayStatus = ich.Status, ich.Failure, string(pi.Status)
 			return ch
 		case complete && (ich.Status == payments.StatusFailed || ich.Status == payments.StatusCanceled):
 			// The customer finished the session and the delayed payment

@@ -130,6 +130,8 @@ type ConfirmBody struct {
 	// Amount must equal the payment's amount (409 amount_mismatch,
 	// checked before Toss is called).
 	Amount int64 `json:"amount"`
+	// Capture is refused whatever its value: see [ReadyRequest].Capture.
+	Capture string `json:"capture,omitempty"`
 }
 
 func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +142,10 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := checkOrderNumber(req.OrderNumber); err != nil {
 		httpjson.WriteError(w, err)
+		return
+	}
+	if req.Capture != "" {
+		httpjson.WriteError(w, errNoSeparateCapture)
 		return
 	}
 	switch {

@@ -25,6 +25,10 @@ type ReadyRequest struct {
 	// EasyPayProvider, with method EASY_PAY only: TOSSPAY, NAVERPAY,
 	// KAKAOPAY, SAMSUNGPAY, APPLEPAY, LPAY, PAYCO, SSG or PINPAY.
 	EasyPayProvider string `json:"easy_pay_provider,omitempty"`
+	// Capture is refused whatever its value (400 invalid_request): Toss
+	// has no separate capture, its payments are captured when confirmed
+	// (https://docs.tosspayments.com/reference#결제-승인).
+	Capture string `json:"capture,omitempty"`
 }
 
 // ReadyResponse is the answer to POST /ready.
@@ -214,6 +218,9 @@ func (req *ReadyRequest) validate() (payments.Method, error) {
 	if err := checkOrderNumber(req.OrderNumber); err != nil {
 		return "", err
 	}
+	if req.Capture != "" {
+		return "", errNoSeparateCapture
+	}
 	if req.Amount <= 0 {
 		return "", web.Invalid("amount is required and must be a positive integer")
 	}
@@ -240,3 +247,10 @@ func (req *ReadyRequest) validate() (payments.Method, error) {
 	}
 	return m, nil
 }
+
+// errNoSeparateCapture answers a Toss request that asks for a capture
+// method. Toss has no authorisation-only payment: the confirm
+// (https://docs.tosspayments.com/reference#결제-승인) takes the money, and
+// a cancel before the card company's acquisition is a void, after it a
+// refund, through the same cancel API.
+var errNoSeparateCapture = web.Invalid("capture is not supported: Toss has no separate capture, a Toss payment is captured when it is confirmed")

@@ -53,13 +53,14 @@ func (s *Server) createSession(req *apiRequest) (any, *Error) {
 	p.bool("allow_promotion_codes")
 
 	var piMetadata map[string]string
+	var piCapture string
 	var piDescription string
 	if pid, ok := p.object("payment_intent_data"); ok {
 		pid.only("metadata", "description", "capture_method", "receipt_email", "statement_descriptor", "statement_descriptor_suffix")
 		piMetadata = pid.metadata("metadata")
 		piDescription, _ = pid.str("description")
-		if cm, ok := pid.enum("capture_method", "automatic", "automatic_async", "manual"); ok && cm == "manual" {
-			return nil, errUnsupported("payment_intent_data[capture_method]", "capture_method=manual")
+		if cm, ok := pid.enum("capture_method", "automatic", "automatic_async", "manual"); ok {
+			piCapture = cm
 		}
 	}
 
@@ -87,7 +88,7 @@ func (s *Server) createSession(req *apiRequest) (any, *Error) {
 		id: newID("cs_test_", 58), created: now, expiresAt: now + int64(sessionDefaultTTL/time.Second),
 		successURL: successURL, cancelURL: cancelURL, clientReferenceID: clientRef,
 		customerEmail: customerEmail, locale: locale, metadata: metadata,
-		piMetadata: piMetadata, piDescription: piDescription,
+		piMetadata: piMetadata, piDescription: piDescription, piCapture: piCapture,
 		status: "open", paymentStatus: "unpaid",
 	}
 	if hasExpiresAt {
@@ -369,6 +370,9 @@ func (s *Server) paySession(cs *checkoutSession, pmID, base string) (string, *Er
 		pi.description = cs.piDescription
 		pi.receiptEmail = cs.customerEmail
 		pi.session = cs.id
+		if cs.piCapture != "" {
+			pi.captureMethod = cs.piCapture
+		}
 		s.intents[pi.id] = pi
 		cs.paymentIntent = pi.id
 	}
@@ -381,6 +385,7 @@ func (s *Server) paySession(cs *checkoutSession, pmID, base string) (string, *Er
 	switch pi.status {
 	case "requires_action":
 		return pi.attempt, nil
+
 	case "processing":
 		// A delayed method: the session is complete and unpaid until the
 		// bank settles (https://docs.stripe.com/checkout/fulfillment).
@@ -425,10 +430,17 @@ func (s *Server) Discount(id string, percentOff int64) error {
 
 // finishSession completes cs after its PaymentIntent succeeded.
 func (s *Server) finishSession(cs *checkoutSession, pi *paymentIntent) {
-	if cs.status != "open" || pi.status != "succeeded" {
+	if cs.status != "open" || (pi.status != "succeeded" && pi.status != "requires_capture") {
 		return
 	}
 	cs.status, cs.paymentStatus, cs.lastError = "complete", "paid", ""
+	if pi.status == "requires_capture" {
+		// Authorised, to be captured later. Stripe does not document the
+		// session's payment_status then; the fake answers
+		// Config.ManualCaptureSessionPaymentStatus (default unpaid), and
+		// the PaymentIntent's requires_capture says what happened.
+		cs.paymentStatus = s.manualSessionStatus
+	}
 	s.emit("checkout.session.completed", s.renderSession(cs, nil))
 }
 

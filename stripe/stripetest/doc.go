@@ -28,7 +28,10 @@
 // GET /v1/payment_intents/{id}, POST /v1/payment_intents/{id}/confirm,
 // POST /v1/payment_intents/{id}/cancel, POST /v1/refunds, GET /v1/refunds
 // (payment_intent or charge, limit, starting_after, ending_before; newest
-// first), GET /v1/refunds/{id}, GET /v1/charges/{id} and
+// first), GET /v1/refunds/{id}, GET /v1/charges/{id},
+// POST /v1/payment_intents/{id}/capture, GET /v1/disputes/{id},
+// GET /v1/disputes (payment_intent or charge, limit),
+// POST /v1/disputes/{id}/close and
 // GET /v1/balance_transactions (made from the fake's charges and refunds,
 // with the fees of [FeeConfig]; [Server.ChargeOutside],
 // [Server.RefundOutside], [Server.HideBalanceTransaction] and
@@ -68,6 +71,46 @@
 // checkout.session.async_payment_succeeded or _failed). A PaymentIntent
 // refuses a payment method of a type it does not accept, with
 // payment_intent_incompatible_payment_method.
+//
+// # Manual capture
+//
+// A PaymentIntent created with capture_method=manual (or a Checkout
+// Session with payment_intent_data[capture_method]=manual) whose payment
+// succeeds is left in requires_capture with amount_capturable, its charge
+// succeeded and uncaptured with payment_method_details.card.capture_before
+// ([Config].AuthorizationValidity after the authorisation, default 7
+// days), sending charge.succeeded and
+// payment_intent.amount_capturable_updated
+// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+// POST /v1/payment_intents/{id}/capture takes amount_to_capture (at most
+// amount_capturable, else 400 amount_too_large; default all of it) once,
+// releases the rest (counted in the charge's amount_refunded) and sends
+// charge.captured and payment_intent.succeeded; a second capture is 400
+// payment_intent_unexpected_state, and final_capture=false
+// (multicapture) is refused. /cancel voids the authorisation. Past
+// capture_before on the [Config].Now clock, the next request finds the
+// PaymentIntent canceled with cancellation_reason automatic, after
+// charge.expired and payment_intent.canceled; [Server.ExpireAuthorizations]
+// does it at once. A complete session's payment_status meanwhile is
+// [Config].ManualCaptureSessionPaymentStatus (default unpaid), which
+// Stripe does not document.
+//
+// # Disputes
+//
+// [PMCreateDispute] and [PMCreateDisputeInquiry], Stripe's test cards for
+// disputes (https://docs.stripe.com/testing#disputes), succeed and then
+// open a fraudulent chargeback (needs_response, with
+// charge.dispute.created and charge.dispute.funds_withdrawn) or an
+// inquiry (warning_needs_response, charge.dispute.created) of the
+// captured amount. [Server.OpenDispute] opens one on any captured charge,
+// [Server.ReviewDispute] moves it to under_review (charge.dispute.updated)
+// and [Server.ResolveDispute] closes it won (charge.dispute.closed and
+// charge.dispute.funds_reinstated), lost or, for an inquiry,
+// warning_closed; POST /v1/disputes/{id}/close accepts it (lost). While a
+// chargeback is open or lost, refunds of its charge are refused with 400
+// [Config].DisputeRefundCode (charge_disputed by default; Stripe also has
+// refund_disputed_payment and does not document which it answers), as
+// is_charge_refundable false says; an inquiry's charge stays refundable.
 //
 // # Payment method types
 //
@@ -119,7 +162,8 @@
 // payment_intent.payment_failed, payment_intent.requires_action,
 // payment_intent.canceled, charge.pending, charge.succeeded,
 // charge.failed (for bank debits), charge.refunded and
-// charge.refund.updated events ([Server.Events]), with api_version pinned
+// charge.refund.updated events, and those of manual capture and disputes
+// above ([Server.Events]), with api_version pinned
 // to stripe-go's. If [Config].WebhookURL is set it delivers them, signed
 // like Stripe (Stripe-Signature: t=...,v1=...;
 // https://docs.stripe.com/webhooks), from a goroutine that runs
@@ -136,9 +180,10 @@
 //
 // # Limits
 //
-// Only card and ACH Direct Debit payments with automatic capture in
-// payment mode are modelled: no customers, prices, products, setup or
-// subscription mode, manual capture, bank-debit mandates or embedded
-// checkout (these are rejected with a message naming stripetest). Amount
-// minimums are checked for a few major currencies only.
+// Only card and ACH Direct Debit payments in payment mode are modelled
+// (manual capture for cards only, without multicapture or extended
+// authorisations): no customers, prices, products, setup or subscription
+// mode, dispute evidence, bank-debit mandates or embedded checkout (these
+// are rejected with a message naming stripetest). Amount minimums are
+// checked for a few major currencies only.
 package stripetest

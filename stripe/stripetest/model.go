@@ -43,8 +43,10 @@ func expandable(kind, field string) (string, bool) {
 		return kindPM, true
 	case kindSession + ".setup_intent":
 		return kindSetupIntent, true
-	case kindCharge + ".payment_intent", kindRefund + ".payment_intent":
+	case kindCharge + ".payment_intent", kindRefund + ".payment_intent", kindDispute + ".payment_intent":
 		return kindPI, true
+	case kindDispute + ".charge":
+		return kindCharge, true
 	}
 	return "", false
 }
@@ -122,6 +124,7 @@ type checkoutSession struct {
 	metadata          map[string]string
 	piMetadata        map[string]string
 	piDescription     string
+	piCapture         string // payment_intent_data[capture_method]
 	items             []lineItem
 	amountDiscount    int64    // total_details.amount_discount
 	percentOff        int64    // of the discount applied, if any
@@ -169,6 +172,8 @@ type paymentIntent struct {
 	canceledAt         int64
 	cancellationReason string
 	session            string // the Checkout Session that created it
+	amountCapturable   int64
+	captureBefore      int64 // unix time the authorisation lapses (manual capture)
 }
 
 type charge struct {
@@ -184,6 +189,14 @@ type charge struct {
 	pending        bool // a bank debit not settled yet
 	failed         *Error
 	balanceTxn     string
+	// uncaptured: authorised with manual capture, not captured yet.
+	uncaptured bool
+	// amountCaptured, once captured, is what was taken; the rest of the
+	// authorisation was released and counts as refunded.
+	amountCaptured int64
+	captureBefore  int64
+	expired        bool // the authorisation lapsed uncaptured
+	disputed       bool
 }
 
 type refund struct {
@@ -536,8 +549,8 @@ func (s *Server) renderPI(pi *paymentIntent, exp expansion) *piJSON {
 	out := &piJSON{
 		ID: pi.id, Object: kindPI,
 		Amount: pi.amount, AmountDetails: map[string]any{"tip": map[string]any{}},
-		AmountReceived: pi.amountReceived,
-		CaptureMethod:  pi.captureMethod, ClientSecret: pi.secret,
+		AmountReceived: pi.amountReceived, AmountCapturable: pi.amountCapturable,
+		CaptureMethod: pi.captureMethod, ClientSecret: pi.secret,
 		ConfirmationMethod: pi.confirmationMethod,
 		Created:            pi.created, Currency: pi.currency,
 		Description:   strOrNil(pi.description),
@@ -674,6 +687,9 @@ func (s *Server) renderCharge(ch *charge, exp expansion) *chargeJSON {
 		out.FailureMessage = ch.failed.Message
 		out.Outcome = map[string]any{"network_status": "declined_by_network", "reason": ch.failed.DeclineCode, "risk_level": "normal",
 			"risk_score": 20, "seller_message": "The bank did not return any further details with this decline.", "type": "issuer_declined"}
+	}
+	if ch.failed == nil && !ch.pending {
+		s.renderCapture(ch, out)
 	}
 	if sub, ok := exp.sub("payment_intent"); ok && ch.paymentIntent != "" {
 		if pi := s.intents[ch.paymentIntent]; pi != nil {

@@ -110,9 +110,6 @@ func (s *Server) createPI(req *apiRequest) (any, *Error) {
 	if err := checkAmount("amount", amount, currency); err != nil {
 		return nil, err
 	}
-	if capture == "manual" {
-		return nil, errUnsupported("capture_method", "capture_method=manual")
-	}
 	if hasTypes && hasAPM {
 		return nil, &Error{HTTPStatus: 400, Type: typeInvalidRequest, Code: "parameters_exclusive", Param: "automatic_payment_methods",
 			Message: "You may only specify one of these parameters: automatic_payment_methods, payment_method_types."}
@@ -265,6 +262,10 @@ func (s *Server) newCharge(pi *paymentIntent) *charge {
 }
 
 func (s *Server) succeed(pi *paymentIntent) {
+	if pi.captureMethod == "manual" {
+		s.authorize(pi)
+		return
+	}
 	ch := s.charges[pi.latestCharge]
 	if ch == nil || !ch.pending {
 		ch = s.newCharge(pi)
@@ -276,6 +277,7 @@ func (s *Server) succeed(pi *paymentIntent) {
 	pi.latestCharge = ch.id
 	pi.lastError, pi.next, pi.attempt = nil, nil, ""
 	s.emit("payment_intent.succeeded", s.renderPI(pi, nil))
+	s.disputeIfTestMethod(ch)
 }
 
 func (s *Server) decline(pi *paymentIntent, pm *paymentMethod, code, declineCode, msg string) *Error {

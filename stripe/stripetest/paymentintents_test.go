@@ -110,9 +110,14 @@ func TestPaymentIntentCreateAndConfirm(t *testing.T) {
 			p.Currency, p.Amount = stripego.String("kwd"), stripego.Int64(5124)
 			return p
 		}, result{}, &errShape{Status: 400, Type: "invalid_request_error", Code: "invalid_amount", Param: "amount"}},
-		{"manual capture unsupported", func() *stripego.PaymentIntentParams {
-			p := piParams("", false)
+		{"manual capture", func() *stripego.PaymentIntentParams {
+			p := piParams(stripetest.PMVisa, true)
 			p.CaptureMethod = stripego.String("manual")
+			return p
+		}, result{Status: "requires_capture", HasCharge: true, HasPM: true}, nil},
+		{"capture method unknown", func() *stripego.PaymentIntentParams {
+			p := piParams("", false)
+			p.CaptureMethod = stripego.String("later")
 			return p
 		}, result{}, &errShape{Status: 400, Type: "invalid_request_error", Param: "capture_method"}},
 	}

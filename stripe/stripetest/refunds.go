@@ -66,6 +66,9 @@ func (s *Server) createRefund(req *apiRequest) (any, *Error) {
 		}
 		return nil, errInvalid("charge", "Charge "+id+" has not succeeded and cannot be refunded.")
 	}
+	if err := s.refundBlocked(ch); err != nil {
+		return nil, err
+	}
 	remaining := ch.amount - ch.amountRefunded
 	if remaining <= 0 {
 		return nil, errState("charge_already_refunded", "Charge "+ch.id+" has already been refunded.")

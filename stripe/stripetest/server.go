@@ -78,6 +78,29 @@ type Config struct {
 	// Fees sets the fees of GET /v1/balance_transactions; the zero value
 	// is Stripe's standard US card pricing.
 	Fees FeeConfig
+	// AuthorizationValidity is how long an authorisation of a
+	// PaymentIntent with capture_method=manual may be captured: its
+	// charge's payment_method_details.card.capture_before. Past it
+	// (on the Now clock) the PaymentIntent is canceled with
+	// cancellation_reason automatic, with charge.expired and
+	// payment_intent.canceled, as Stripe does
+	// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
+	// Default 7 days, the validity of online card payments; Visa's
+	// merchant-initiated ones have 4 days 18 hours.
+	AuthorizationValidity time.Duration
+
+	// ManualCaptureSessionPaymentStatus is the payment_status of a
+	// Checkout Session whose PaymentIntent was authorised with manual
+	// capture and not captured yet. Stripe's documentation does not say;
+	// default "unpaid". The library decides from the PaymentIntent's
+	// status either way.
+	ManualCaptureSessionPaymentStatus string
+
+	// DisputeRefundCode is the error code of a refund refused because
+	// the charge has a chargeback in progress. Stripe has both
+	// charge_disputed and refund_disputed_payment and does not document
+	// which it answers; default charge_disputed.
+	DisputeRefundCode string
 }
 
 // Operations, named by their route pattern, for [Server.Executed] and
@@ -94,6 +117,10 @@ const (
 	OpGetRefund             = "GET /v1/refunds/{id}"
 	OpListRefunds           = "GET /v1/refunds"
 	OpGetCharge             = "GET /v1/charges/{id}"
+	OpCapturePaymentIntent  = "POST /v1/payment_intents/{id}/capture"
+	OpGetDispute            = "GET /v1/disputes/{id}"
+	OpListDisputes          = "GET /v1/disputes"
+	OpCloseDispute          = "POST /v1/disputes/{id}/close"
 )
 
 // Call is one API request as the server saw it; see [Server.Calls].
@@ -181,6 +208,12 @@ type Server struct {
 	events      []*Event
 	balance     balanceState
 	saved       savedObjects // customers.go
+
+	authValidity        time.Duration
+	manualSessionStatus string
+	disputeRefundCode   string
+	disputes            map[string]*dispute
+	disputeOrder        []string // dispute ids, oldest first
 }
 
 // New returns a Server with no objects. It starts no goroutines until an
@@ -206,6 +239,20 @@ func New(cfg Config) *Server {
 		dashboard: slices.Clone(cfg.DashboardPaymentMethodTypes),
 		acacia:    cfg.AcaciaRefundEvents,
 		fees:      cfg.Fees,
+		disputes:  map[string]*dispute{},
+
+		authValidity:        cfg.AuthorizationValidity,
+		manualSessionStatus: cfg.ManualCaptureSessionPaymentStatus,
+		disputeRefundCode:   cfg.DisputeRefundCode,
+	}
+	if s.authValidity <= 0 {
+		s.authValidity = 7 * 24 * time.Hour
+	}
+	if s.manualSessionStatus == "" {
+		s.manualSessionStatus = "unpaid"
+	}
+	if s.disputeRefundCode == "" {
+		s.disputeRefundCode = "charge_disputed"
 	}
 	if s.dashboard == nil {
 		s.dashboard = slices.Clone(defaultDashboardTypes)
@@ -247,6 +294,10 @@ func New(cfg Config) *Server {
 	api(OpGetCharge, (*Server).getCharge)
 	api(OpListBalanceTransactions, (*Server).listBalanceTransactions)
 	s.savedRoutes(api)
+	api(OpCapturePaymentIntent, (*Server).capturePI)
+	api(OpGetDispute, (*Server).getDispute)
+	api(OpListDisputes, (*Server).listDisputes)
+	api(OpCloseDispute, (*Server).closeDisputeAPI)
 	s.mux.Handle("/v1/", s.endpoint("", nil))
 
 	s.mux.HandleFunc("GET /sandbox/checkout/{id}", s.checkoutPage)
@@ -490,6 +541,7 @@ func (s *Server) execute(op string, h apiHandler, req *apiRequest, apiKey, key s
 		}
 	}
 
+	s.expireAuthorizations()
 	obj, apiErr := h(s, req)
 	var res response
 	executed := false

@@ -182,6 +182,10 @@ func lookupTestMethod(alias string) (testMethod, bool) {
 		c := card("5126", "visa")
 		c.refunds = refundFailsLater
 		return c, true
+	case PMCreateDispute:
+		return card("0259", "visa"), true
+	case PMCreateDisputeInquiry:
+		return card("1976", "visa"), true
 	case PMUSBankAccount:
 		return bank("6789", "", ""), true
 	case PMUSBankAccountInsufficientFunds:

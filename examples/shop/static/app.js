@@ -8,7 +8,8 @@
 
 const $ = (id) => document.getElementById(id);
 const SETTLED = ['paid', 'partially_refunded', 'refunded', 'canceled', 'failed', 'expired'];
-const NO_NEW_ATTEMPT = ['paid', 'partially_refunded', 'refunded', 'processing', 'waiting_for_deposit'];
+const NO_NEW_ATTEMPT = ['paid', 'partially_refunded', 'refunded', 'processing', 'waiting_for_deposit', 'authorized'];
+const OPEN_DISPUTE = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 
 let cfg = null;      // GET /config
 let order = null;    // the current order (GET /orders/{number})
@@ -172,6 +173,19 @@ function render() {
     li.textContent = formatMoney(r.amount, cur) + ' · ' + r.status + ' · ' + r.reason;
     list.append(li);
   }
+  // Manual capture and disputes are in the admin's (full) view only.
+  $('status-capturable').textContent = payment && payment.amount_capturable !== undefined ? formatMoney(payment.amount_capturable, cur) : '—';
+  const disputes = $('disputes');
+  disputes.replaceChildren();
+  for (const d of (payment && payment.disputes) || []) {
+    const li = document.createElement('li');
+    li.className = 'dispute';
+    li.dataset.status = d.status;
+    li.textContent = 'Dispute ' + formatMoney(d.amount, cur) + ' · ' + d.status + ' · ' + d.reason;
+    disputes.append(li);
+  }
+  $('hold-actions').hidden = !(payment && payment.status === 'authorized');
+  $('close-dispute').hidden = !openDispute();
 
   const va = payment && payment.virtual_account;
   $('va-info').hidden = !va;
@@ -287,8 +301,10 @@ async function payStripeCheckout() {
 // payStripeCard creates a PaymentIntent with a test payment method and
 // confirms it; 3-D Secure sends the customer to the challenge page, which
 // brings them back with ?stripe=3ds&payment_intent=….
-async function payStripeCard(pm) {
-  const intent = await api('POST', 'payments/stripe/intent', {order_number: order.order_number, payment_method_id: pm});
+async function payStripeCard(pm, capture) {
+  const body = {order_number: order.order_number, payment_method_id: pm};
+  if (capture) body.capture = capture;
+  const intent = await api('POST', 'payments/stripe/intent', body);
   const c = await api('POST', 'payments/stripe/confirm', {
     order_number: order.order_number,
     payment_intent_id: intent.payment_intent_id,
@@ -440,6 +456,40 @@ async function chargeMonth(offset) {
   }
 }
 
+// --- capture at shipping, disputes -------------------------------------------
+
+// openDispute is the payment's dispute that is not closed yet, if any.
+function openDispute() {
+  return ((payment && payment.disputes) || []).find((d) => OPEN_DISPUTE.includes(d.status));
+}
+
+// doCapture takes the held money when the order ships: the amount in the
+// admin form, or all of it.
+async function doCapture() {
+  const body = {order_number: order.order_number};
+  const amountText = $('refund-amount').value.trim();
+  if (amountText) {
+    body.amount = toMinor(amountText, order.currency);
+    if (Number.isNaN(body.amount)) throw Object.assign(new Error('the capture amount is not a number in ' + order.currency), {code: 'invalid_request'});
+  }
+  const headers = Object.assign(adminHeaders(), {'Idempotency-Key': idempotencyKey()});
+  payment = await api('POST', 'payments/stripe/capture', body, headers);
+  say('Captured ' + formatMoney(payment.amount, order.currency) + ': ' + payment.status + '.');
+}
+
+async function doVoid() {
+  payment = await api('POST', 'payments/stripe/void', {order_number: order.order_number, reason: $('refund-reason').value.trim()}, adminHeaders());
+  say('The hold was released: ' + payment.status + '.');
+}
+
+async function doCloseDispute() {
+  if (adminHeaders().Authorization) await refreshStatus();
+  const d = openDispute();
+  if (!d) throw Object.assign(new Error('the payment has no open dispute'), {code: 'invalid_request'});
+  payment = await api('POST', 'payments/stripe/dispute/close', {order_number: order.order_number, dispute_id: d.dispute_id}, adminHeaders());
+  say('The dispute was accepted at Stripe.');
+}
+
 async function createOrder() {
   const currency = $('order-currency').value;
   const amount = toMinor($('order-amount').value, currency);
@@ -526,6 +576,11 @@ async function start() {
   on('pay-stripe-checkout', payStripeCheckout);
   on('pay-stripe-card', () => payStripeCard('pm_card_visa'));
   on('pay-stripe-3ds', () => payStripeCard('pm_card_threeDSecure2Required'));
+  on('pay-stripe-hold', () => payStripeCard('pm_card_visa', 'manual'));
+  on('pay-stripe-dispute', () => payStripeCard('pm_card_createDispute'));
+  on('capture', doCapture);
+  on('void', doVoid);
+  on('close-dispute', doCloseDispute);
   $('new-order').addEventListener('submit', (e) => { e.preventDefault(); busy(createOrder); });
   $('refund-form').addEventListener('submit', (e) => { e.preventDefault(); busy(doRefund); });
   on('save-toss', saveToss);
