@@ -29,9 +29,11 @@ type ChargeRequest struct {
 // A paid order is returned as it is, without a gateway call; so is one
 // whose charge requires the customer's action ([StatusRequiresAction],
 // with the page in the attempt's RedirectURL). After a declined charge, a
-// new call charges again, as a new attempt. The errors are those of
-// [Service.Confirm], and [ErrMethodNotFound] or [ErrMethodNotActive] for
-// the method.
+// new call charges again, as a new attempt. An order the method's gateway
+// cannot charge ([OrderChecker]: a currency Toss refuses, an amount
+// Stripe cannot express) is refused with [CodeInvalidRequest] before
+// anything is stored. The errors are those of [Service.Confirm], and
+// [ErrMethodNotFound] or [ErrMethodNotActive] for the method.
 func (s *Service) Charge(ctx context.Context, req ChargeRequest) (*Payment, error) {
 	m, err := s.Method(ctx, req.MethodID)
 	if err != nil {
@@ -48,6 +50,11 @@ func (s *Service) Charge(ctx context.Context, req ChargeRequest) (*Payment, erro
 	charger, ok := gw.(MethodCharger)
 	if !ok {
 		return nil, errorf(CodeInvalidState, fmt.Sprintf("gateway %q does not charge saved methods", m.Gateway))
+	}
+	// An order the gateway would refuse changes nothing: no attempt is
+	// stored, no gateway call made.
+	if err := checkOrder(gw, order); err != nil {
+		return nil, err
 	}
 	canceled := 0
 	for {

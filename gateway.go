@@ -54,6 +54,28 @@ type Preparer interface {
 	Prepare(ctx context.Context, p *PrepareParams) (*Charge, error)
 }
 
+// OrderChecker is implemented by gateways that cannot charge every valid
+// order: Toss charges KRW only (https://docs.tosspayments.com/reference#결제-승인),
+// and Stripe takes some currencies only in steps its amounts cannot
+// always express (https://docs.stripe.com/currencies#special-cases).
+// [Service.Prepare] and [Service.Charge] ask it before they store
+// anything or call the gateway, so that an order the gateway would refuse
+// changes nothing.
+type OrderChecker interface {
+	// CheckOrder returns nil for an order the gateway can charge, and
+	// otherwise an error for which [Code] reports [CodeInvalidRequest].
+	CheckOrder(o Order) error
+}
+
+// checkOrder refuses an order gw cannot charge; gateways that are no
+// [OrderChecker] take every valid order.
+func checkOrder(gw Gateway, o Order) error {
+	if c, ok := gw.(OrderChecker); ok {
+		return c.CheckOrder(o)
+	}
+	return nil
+}
+
 // Canceler is implemented by gateways whose attempts stay payable until
 // they are canceled, such as a Stripe Checkout Session or PaymentIntent,
 // or a Toss virtual account waiting for its deposit. When

@@ -51,7 +51,9 @@ type Prepared struct {
 // starts a new attempt, with either gateway; an earlier attempt the
 // customer could still pay is canceled at its gateway first ([Canceler]).
 // A paid order answers [ErrAlreadyPaid]; an attempt in processing or
-// waiting for a deposit answers [ErrInvalidState].
+// waiting for a deposit answers [ErrInvalidState]. An order the gateway
+// cannot charge ([OrderChecker]) is refused with [CodeInvalidRequest]
+// before anything is stored.
 func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, error) {
 	if req.Method == "" {
 		req.Method = MethodCard
@@ -73,6 +75,9 @@ func (s *Service) Prepare(ctx context.Context, req PrepareRequest) (*Prepared, e
 	}
 	if req.Amount != 0 && req.Amount != order.Amount {
 		return nil, errorf(CodeAmountMismatch, fmt.Sprintf("amount %d does not match the order's amount", req.Amount))
+	}
+	if err := checkOrder(gw, order); err != nil {
+		return nil, err
 	}
 	same := func(a *Attempt) bool {
 		return a.Gateway == req.Gateway && a.Method == req.Method && a.SuccessURL == req.SuccessURL &&

@@ -160,6 +160,34 @@ func TestShopInBrowser(t *testing.T) {
 	b.screenshot("16-stripe-card-charged")
 	shop.checkPayment(t, thisMonth("demo-stripe", 0), "stripe", payments.StatusPaid, 9900, 0)
 
+	t.Log("step: subscribe: a saved card whose off-session charges need authentication; the customer follows the link and comes back")
+	b.fill("#sub-customer", "demo-3ds")
+	b.click("#save-stripe")
+	b.click(`input[value="pm_card_authenticationRequired"]`)
+	b.click("#setup-save")
+	b.waitText("#message", "Card saved with Stripe")
+	b.fill("#admin-token", shop.adminToken)
+	b.click("#charge-this-month")
+	b.waitText("#sub-result", thisMonth("demo-3ds", 0)+": requires_action")
+	var href string
+	var ok bool
+	b.run(chromedp.WaitVisible("#sub-authenticate", chromedp.ByQuery), chromedp.AttributeValue("#sub-authenticate", "href", &href, &ok, chromedp.ByQuery))
+	if !ok || !strings.Contains(href, "/3ds/") {
+		t.Errorf("the authentication link is %q, want the bank's 3-D Secure page", href)
+	}
+	b.screenshot("17-stripe-charge-requires-action")
+	shop.checkPayment(t, thisMonth("demo-3ds", 0), "stripe", payments.StatusRequiresAction, 9900, 0)
+	b.click("#sub-authenticate")
+	b.click(`button[value="complete"]`)
+	b.waitText("#sub-result", thisMonth("demo-3ds", 0)+": paid")
+	b.waitText("#message", "Back from the bank")
+	if !b.hidden("#sub-action") {
+		t.Error("the authentication link is still shown for a paid charge")
+	}
+	b.screenshot("18-stripe-charge-authenticated")
+	shop.checkPayment(t, thisMonth("demo-3ds", 0), "stripe", payments.StatusPaid, 9900, 0)
+	shop.checkAttempts(t, thisMonth("demo-3ds", 0), 1)
+
 	t.Log("step: pay now, capture at shipping: the card is held, the admin captures part of it")
 	hold := b.createOrder("Tent", "40.00", "USD")
 	b.fill("#admin-token", shop.adminToken)
@@ -169,13 +197,13 @@ func TestShopInBrowser(t *testing.T) {
 	if got := b.text("#order-fulfilled"); got != "not yet" {
 		t.Errorf("an authorised order shows fulfilment %q, want not yet: nothing was taken", got)
 	}
-	b.screenshot("17-authorized")
+	b.screenshot("19-authorized")
 	shop.checkPayment(t, hold, "stripe", payments.StatusAuthorized, 4000, 0)
 	b.fill("#refund-amount", "30.00")
 	b.run(chromedp.Click("#capture", chromedp.ByQuery))
 	b.waitStatus("paid")
 	b.waitText("#order-fulfilled", "fulfilled")
-	b.screenshot("18-captured")
+	b.screenshot("20-captured")
 	shop.checkPayment(t, hold, "stripe", payments.StatusPaid, 3000, 0)
 
 	t.Log("step: a hold voided from the admin card")
@@ -185,7 +213,7 @@ func TestShopInBrowser(t *testing.T) {
 	b.waitStatus("authorized")
 	b.run(chromedp.Click("#void", chromedp.ByQuery))
 	b.waitStatus("canceled")
-	b.screenshot("19-voided")
+	b.screenshot("21-voided")
 	shop.checkPayment(t, voided, "stripe", payments.StatusCanceled, 9000, 0)
 
 	t.Log("step: a sandbox dispute arrives by webhook; the admin accepts it")
@@ -195,13 +223,21 @@ func TestShopInBrowser(t *testing.T) {
 	b.waitStatus("paid")
 	b.waitText("#disputes", "needs_response")
 	b.waitText("#status-refundable", "0.00")
-	b.screenshot("20-disputed")
+	b.screenshot("22-disputed")
 	b.run(chromedp.Click("#close-dispute", chromedp.ByQuery))
 	b.waitText("#disputes", "lost")
-	b.screenshot("21-dispute-lost")
+	b.screenshot("23-dispute-lost")
 	shop.checkPayment(t, disputed, "stripe", payments.StatusPaid, 1200, 0)
 
 	b.checkNoPageErrors()
+}
+
+// hidden reports whether sel has the hidden attribute.
+func (b *browser) hidden(sel string) bool {
+	b.t.Helper()
+	var hidden bool
+	b.run(chromedp.Evaluate("document.querySelector("+jsString(sel)+").hidden", &hidden))
+	return hidden
 }
 
 // click clicks sel once it is visible and enabled: the page disables its

@@ -38,6 +38,20 @@ func minorAmount(a payments.Amount, c payments.Currency) (int64, error) {
 	return n, nil
 }
 
+var _ payments.OrderChecker = (*Gateway)(nil)
+
+// CheckOrder implements [payments.OrderChecker] with the rules of
+// minorAmount: an order whose amount Stripe cannot charge exactly in its
+// currency (https://docs.stripe.com/currencies#special-cases) is refused
+// before anything is stored. Stripe's minimum charge, which depends on
+// the account's settlement currency
+// (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts),
+// is left to Stripe.
+func (g *Gateway) CheckOrder(o payments.Order) error {
+	_, err := minorAmount(o.Amount, o.Currency)
+	return err
+}
+
 // currencyParam is c as Stripe's parameters spell it: lower case.
 func currencyParam(c payments.Currency) string { return strings.ToLower(string(c)) }
 

@@ -276,6 +276,13 @@
 // for the customer's return (with return_url, a redirect page) and
 // reports requires_action. Removal detaches the PaymentMethod.
 //
+// The card is stored by POST /setup/verify when the customer comes back
+// to the success page, and by checkout.session.completed of the setup
+// session when they do not: the webhook re-reads the session and its
+// SetupIntent from Stripe, like the verify, and of the two, in either
+// order and however often, the first stores the method (one
+// method.saved event) and the others find it stored.
+//
 // # Testing
 //
 // Package stripetest is a stateful fake of the Stripe endpoints used here,

@@ -155,7 +155,11 @@ type HandlerConfig struct {
 // records the event id, so a redelivery does not call Stripe again. A
 // PaymentIntent event for an attempt that does not know the intent yet (a
 // Checkout Session whose intent arrived first) re-reads the order's
-// latest attempt instead.
+// latest attempt instead. checkout.session.completed of a setup-mode
+// session started by POST /setup (metadata.setup_id) stores its payment
+// method through [payments.Service.FinishSave], which re-reads the
+// session and its SetupIntent from Stripe, as POST /setup/verify does;
+// other events of setup-mode sessions are ignored.
 //
 // The answer is 200 {"received": true, "event_id", "type", "result",
 // "reason"} with result "processed" for an event applied (or already

@@ -76,6 +76,7 @@ func FuzzWebhookSigned(f *testing.F) {
 	}
 	f.Add(hEvent("evt_x", "charge.refunded", "2020-08-27", map[string]any{"payment_intent": map[string]any{"id": ref}, "metadata": map[string]any{"order_number": 1}}))
 	f.Add([]byte(`{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","metadata":{"order_number":"ORD-20260122-001"}}}}`))
+	f.Add([]byte(`{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_test_1","mode":"setup","metadata":{"setup_id":"setup_1"}}}}`))
 	f.Add([]byte(`{"id":"evt_1","type":"refund.updated","data":{"object":{"payment_intent":null,"metadata":null}}}`))
 	f.Add([]byte(`{"id":"evt_1","type":"refund.updated","data":{"object":[]}}`))
 	f.Add([]byte(`{"id":"evt_1","type":"charge.refund.updated","data":{"object":{"id":"re_1","object":"refund","payment_intent":{"id":"pi_1"},"metadata":{"order_number":"ORD-USD-0001"}}}}`))

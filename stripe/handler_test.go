@@ -89,6 +89,8 @@ type hOpts struct {
 	noAuth    bool
 	tolerance time.Duration
 	live      bool // the Service's Config.Live
+	// handleEvent is the Service's Config.HandleEvent.
+	handleEvent payments.EventHandler
 }
 
 // hLogs collects log output, to check that no secret reaches it.
@@ -117,6 +119,7 @@ func hBuild(t testing.TB, gw payments.Gateway, o hOpts) *hEnv {
 	}
 	svc, err := payments.NewService(payments.Config{
 		Store: memstore.New(), Orders: e.orders, Gateways: []payments.Gateway{gw}, Now: o.now, Live: o.live,
+		HandleEvent: o.handleEvent,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -45,7 +45,16 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ans := web.WebhookAnswer{Received: true, EventID: ev.ID, Type: string(ev.Type)}
 	log := h.log.With("event", ev.ID, "type", ev.Type, "api_version", ev.APIVersion)
-	nt, ok, reason := notification(ev)
+	session, isSetup, reason := setupSession(ev)
+	if session != "" {
+		h.saveFromWebhook(w, r, ans, log.With("session", session), session)
+		return
+	}
+	var nt payments.Notification
+	ok := false
+	if !isSetup {
+		nt, ok, reason = notification(ev)
+	}
 	if !ok {
 		ans.Result, ans.Reason = web.Ignored, reason
 		web.AnswerWebhook(w, r, ans, nil)
@@ -65,6 +74,16 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 		nt.Reference = ""
 		p, err = h.svc.HandleNotification(ctx, nt)
 	}
+	var done []any
+	if p != nil {
+		done = []any{"status", p.Status}
+	}
+	answer(ctx, w, r, ans, log, err, done...)
+}
+
+// answer answers a delivery with err, the outcome of applying its event,
+// and logs the outcome; done describes a success.
+func answer(ctx context.Context, w http.ResponseWriter, r *http.Request, ans web.WebhookAnswer, log *slog.Logger, err error, done ...any) {
 	level := web.AnswerWebhook(w, r, ans, err)
 	switch {
 	case err != nil && level >= slog.LevelError:
@@ -73,10 +92,55 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 		log = log.With("code", payments.Code(err), "error", err)
 	case err != nil:
 		log = log.With("code", payments.Code(err))
-	case p != nil:
-		log = log.With("status", p.Status)
+	default:
+		log = log.With(done...)
 	}
 	log.Log(ctx, level, "stripe: webhook event")
+}
+
+// saveFromWebhook stores the payment method of a completed setup-mode
+// Checkout Session, as POST /setup/verify does, for a customer who never
+// came back to the success page: [payments.Service.FinishSave] re-reads
+// the session and its SetupIntent from Stripe (the event's body names the
+// session and nothing more), and stores the method once, with one
+// [payments.EventMethodSaved], however often the event and the verify
+// come, and in either order.
+func (h *handler) saveFromWebhook(w http.ResponseWriter, r *http.Request, ans web.WebhookAnswer, log *slog.Logger, session string) {
+	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
+	defer cancel()
+	saved, err := h.svc.FinishSave(ctx, payments.FinishSaveRequest{Gateway: defaultName, Session: session})
+	var done []any
+	if err == nil {
+		done = []any{"method", saved.Method.ID, "setup", saved.Setup.ID}
+	}
+	answer(ctx, w, r, ans, log, err, done...)
+}
+
+// setupSession routes a verified event about a setup-mode Checkout
+// Session (https://docs.stripe.com/payments/save-and-reuse?platform=checkout):
+// isSetup reports that the event is about one, and id is the session to
+// save the method of, for checkout.session.completed of a session the
+// library started (its metadata names the setup); otherwise reason says
+// why the event is ignored. Only the mode, the id and the setup id are
+// read from the body, to route the event: the session itself is re-read
+// from Stripe.
+func setupSession(ev stripego.Event) (id string, isSetup bool, reason string) {
+	if !sessionEvents[ev.Type] {
+		return "", false, ""
+	}
+	var obj eventObject
+	if err := json.Unmarshal(ev.Data.Raw, &obj); err != nil || obj.Mode != string(stripego.CheckoutSessionModeSetup) {
+		return "", false, ""
+	}
+	switch {
+	case ev.Type != stripego.EventTypeCheckoutSessionCompleted:
+		return "", true, "setup session event not acted on"
+	case obj.Metadata[metaSetupID] == "":
+		return "", true, "setup session not started by this library"
+	case checkID("id", "cs_", obj.ID, true) != nil:
+		return "", true, "event names no session"
+	}
+	return obj.ID, true, ""
 }
 
 // The events the webhook acts on
@@ -130,10 +194,13 @@ var (
 // ones that are stable across API versions. Nothing else in the event is
 // trusted; the Service re-reads the object from Stripe.
 type eventObject struct {
-	ID                string            `json:"id"`
-	ClientReferenceID string            `json:"client_reference_id"`
-	Metadata          map[string]string `json:"metadata"`
-	PaymentIntent     expandableID      `json:"payment_intent"`
+	ID                string `json:"id"`
+	ClientReferenceID string `json:"client_reference_id"`
+	// Mode is a Checkout Session's: "payment", or "setup" for a session
+	// that saves a payment method.
+	Mode          string            `json:"mode"`
+	Metadata      map[string]string `json:"metadata"`
+	PaymentIntent expandableID      `json:"payment_intent"`
 }
 
 // expandableID decodes a Stripe expandable field

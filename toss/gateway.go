@@ -70,13 +70,19 @@ func (g *Gateway) Live() bool { return g.client.liveKey }
 func (g *Gateway) Client() *Client { return g.client }
 
 // checkCurrency refuses what Toss cannot take: it charges KRW only
-// (API.md). "" means KRW.
+// (https://docs.tosspayments.com/reference#결제-승인). "" means KRW.
 func checkCurrency(c payments.Currency) error {
 	if c != "" && c != payments.KRW {
 		return invalid(fmt.Sprintf("Toss takes KRW only, not %.10s", c))
 	}
 	return nil
 }
+
+var _ payments.OrderChecker = (*Gateway)(nil)
+
+// CheckOrder implements [payments.OrderChecker]: Toss charges orders in
+// KRW only.
+func (g *Gateway) CheckOrder(o payments.Order) error { return checkCurrency(o.Currency) }
 
 func orderIDOf(gatewayOrderID, orderNumber string) string {
 	if gatewayOrderID != "" {

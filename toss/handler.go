@@ -210,10 +210,7 @@ func (h *handler) krwOrder(ctx context.Context, number string) (payments.Order, 
 	if err != nil {
 		return order, err
 	}
-	if order.Currency != payments.KRW {
-		return order, web.Invalid("Toss Payments takes KRW only; the order is in %s", web.Clip(string(order.Currency), 8))
-	}
-	return order, nil
+	return order, checkCurrency(order.Currency)
 }
 
 // attempt returns the payment that has a Toss attempt with the gateway

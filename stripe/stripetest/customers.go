@@ -296,20 +296,50 @@ func (s *Server) createSetupSession(req *apiRequest) (any, *Error) {
 	return s.renderSetupSession(ss, exp), nil
 }
 
-func (s *Server) renderSetupSession(ss *setupSession, exp expansion) map[string]any {
-	out := map[string]any{
-		"id": ss.id, "object": kindSession, "mode": "setup", "status": ss.status, "payment_status": "no_payment_required",
-		"customer": ss.customer, "success_url": ss.successURL, "cancel_url": strOrNil(ss.cancelURL), "created": ss.created,
-		"expires_at": ss.expiresAt, "metadata": orEmpty(ss.metadata), "livemode": false, "payment_intent": nil,
-		"setup_intent": strOrNil(ss.setupIntent), "payment_method_types": []string{"card"}, "ui_mode": "hosted",
-		"url": nil, "amount_total": nil, "currency": nil,
+// renderSetupSession renders a setup-mode session as the Checkout Session
+// object of the pinned API version
+// (https://docs.stripe.com/api/checkout/sessions/object), like a
+// payment-mode one: no amounts or currency (null), payment_status
+// no_payment_required, the customer it was created for, and the
+// SetupIntent once the customer completed the page.
+func (s *Server) renderSetupSession(ss *setupSession, exp expansion) *sessionJSON {
+	out := &sessionJSON{
+		ID: ss.id, Object: kindSession,
+		AutomaticTax: map[string]any{"enabled": false, "liability": nil, "status": nil},
+		CancelURL:    strOrNil(ss.cancelURL),
+		Created:      ss.created,
+		CustomFields: []any{},
+		CustomText:   map[string]any{"after_submit": nil, "shipping_address": nil, "submit": nil, "terms_of_service_acceptance": nil},
+		Customer:     ss.customer,
+		ExpiresAt:    ss.expiresAt,
+		Metadata:     orEmpty(ss.metadata),
+		Mode:         "setup",
+		// https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-payment_method_collection
+		// defaults to always.
+		PaymentMethodCollection: "always",
+		PaymentMethodOptions:    map[string]any{},
+		PaymentMethodTypes:      []string{methodCard},
+		PaymentStatus:           "no_payment_required",
+		PhoneNumberCollection:   map[string]any{"enabled": false},
+		SetupIntent:             strOrNil(ss.setupIntent),
+		ShippingOptions:         []any{},
+		Status:                  ss.status,
+		SuccessURL:              ss.successURL,
+		UIMode:                  "hosted",
 	}
 	if ss.status == "open" {
-		out["url"] = ss.hostedURL
+		out.URL = ss.hostedURL
+	}
+	if ss.status == "complete" {
+		email := ""
+		if c := s.savedLocked().customers[ss.customer]; c != nil {
+			email = c.email
+		}
+		out.CustomerDetails = map[string]any{"address": nil, "email": strOrNil(email), "name": nil, "phone": nil, "tax_exempt": "none", "tax_ids": []any{}}
 	}
 	if sub, ok := exp.sub("setup_intent"); ok && ss.setupIntent != "" {
 		if si := s.savedLocked().intents[ss.setupIntent]; si != nil {
-			out["setup_intent"] = s.renderSetupIntent(si, sub)
+			out.SetupIntent = s.renderSetupIntent(si, sub)
 		}
 	}
 	return out

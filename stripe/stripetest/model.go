@@ -247,8 +247,8 @@ type sessionJSON struct {
 	Object                    string            `json:"object"`
 	AfterExpiration           any               `json:"after_expiration"`
 	AllowPromotionCodes       any               `json:"allow_promotion_codes"`
-	AmountSubtotal            int64             `json:"amount_subtotal"`
-	AmountTotal               int64             `json:"amount_total"`
+	AmountSubtotal            any               `json:"amount_subtotal"`
+	AmountTotal               any               `json:"amount_total"`
 	AutomaticTax              map[string]any    `json:"automatic_tax"`
 	BillingAddressCollection  any               `json:"billing_address_collection"`
 	CancelURL                 any               `json:"cancel_url"`
@@ -257,12 +257,12 @@ type sessionJSON struct {
 	Consent                   any               `json:"consent"`
 	ConsentCollection         any               `json:"consent_collection"`
 	Created                   int64             `json:"created"`
-	Currency                  string            `json:"currency"`
+	Currency                  any               `json:"currency"`
 	CurrencyConversion        any               `json:"currency_conversion"`
 	CustomFields              []any             `json:"custom_fields"`
 	CustomText                map[string]any    `json:"custom_text"`
 	Customer                  any               `json:"customer"`
-	CustomerCreation          string            `json:"customer_creation"`
+	CustomerCreation          any               `json:"customer_creation"`
 	CustomerDetails           any               `json:"customer_details"`
 	CustomerEmail             any               `json:"customer_email"`
 	ExpiresAt                 int64             `json:"expires_at"`

@@ -428,8 +428,7 @@ async function removeMethod(id) {
 // chargeMonth charges the customer's order of the month (offset 0: this
 // month, 1: next month) with their newest active card.
 async function chargeMonth(offset) {
-  $('sub-result').textContent = '';
-  $('sub-result').dataset.status = '';
+  showCharge('', '', null);
   const methods = await listMethods();
   const active = methods.filter((m) => m.status === 'active');
   if (!active.length) throw Object.assign(new Error('save a card first'), {code: 'method_not_found'});
@@ -446,14 +445,32 @@ async function chargeMonth(offset) {
     if (err.status !== 404) throw err;
     await api('POST', 'orders', {order_number: number, order_name: 'Monthly plan ' + month, amount: 9900, currency: 'KRW'});
   }
-  const c = await api('POST', 'payments/charge', {order_number: number, method_id: method.method_id, return_url: subURL('subscribe=authenticated')},
+  // Where the bank wants the customer to authenticate, Stripe sends them
+  // back here afterwards, with the order to show.
+  const back = subURL('subscribe=authenticated&sub_order=' + encodeURIComponent(number));
+  const c = await api('POST', 'payments/charge', {order_number: number, method_id: method.method_id, return_url: back},
     Object.assign({'Idempotency-Key': idempotencyKey()}, adminHeaders()));
-  $('sub-result').textContent = number + ': ' + c.status;
-  $('sub-result').dataset.status = c.status;
+  showCharge(number, c.status, c.next_action);
+}
+
+// showCharge shows a month's charge: its status and, when the bank wants
+// the customer to authenticate it, the link to the bank's page (in a real
+// shop, sent to the customer by e-mail).
+function showCharge(number, status, nextAction) {
+  $('sub-result').textContent = number ? number + ': ' + status : '';
+  $('sub-result').dataset.status = status;
   $('sub-result').dataset.order = number;
-  if (c.status === 'requires_action' && c.next_action) {
-    say('The bank wants the customer to authenticate this charge: ' + c.next_action.redirect_url);
-  }
+  const link = status === 'requires_action' && nextAction && nextAction.redirect_url;
+  $('sub-action').hidden = !link;
+  $('sub-authenticate').href = link || '#';
+}
+
+// chargeAuthenticated shows a month's charge once the customer is back
+// from authenticating it: its status re-read from the gateway.
+async function chargeAuthenticated(number) {
+  const s = await api('GET', 'payments/status?refresh=true&order_number=' + encodeURIComponent(number), undefined, adminHeaders());
+  showCharge(number, s.status, null);
+  say('Back from the bank: ' + number + ' is ' + s.status + '.');
 }
 
 // --- capture at shipping, disputes -------------------------------------------
@@ -529,6 +546,8 @@ async function handleReturn(p) {
   } else if (p.get('subscribe') === 'stripe' && p.get('session_id')) {
     const m = await api('POST', 'payments/stripe/setup/verify', {session_id: p.get('session_id')});
     say('Card saved with Stripe (' + m.method_id + ', ' + m.brand + ' ' + m.last4 + ').');
+  } else if (p.get('subscribe') === 'authenticated' && p.get('sub_order')) {
+    await chargeAuthenticated(p.get('sub_order'));
   } else if (p.get('subscribe') === 'fail') {
     fail({code: p.get('code') || 'failed', message: p.get('message') || 'the card was not saved'});
   } else if (p.get('subscribe') === 'canceled') {
