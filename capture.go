@@ -112,7 +112,8 @@ func (s *Service) captureKey(p *Payment, a *Attempt) string {
 //
 // More than is capturable answers [ErrCaptureExceedsAuthorized] before any
 // gateway call. A payment captured already is returned as it is; one that
-// is not authorised answers [ErrInvalidState]. Once captured, the
+// is not authorised, or whose void is in flight ([Service.Void]),
+// answers [ErrInvalidState] without a gateway call. Once captured, the
 // payment is paid and its Amount is the captured amount.
 func (s *Service) Capture(ctx context.Context, orderNumber string, amount Amount) (*Payment, error) {
 	if amount < 0 {
@@ -136,6 +137,9 @@ func (s *Service) Capture(ctx context.Context, orderNumber string, amount Amount
 		n = a.Number
 		if a.Capture != nil && a.Capture.Status != CaptureFailed {
 			return errNoChange // captured, or being captured
+		}
+		if voidPending(a) {
+			return errorf(CodeInvalidState, "a void of the payment is in flight")
 		}
 		if a.Status != StatusAuthorized {
 			if a.Status.Paid() {
@@ -202,9 +206,48 @@ func captureOutcome(a *Attempt) error {
 // driveCapture sends the pending capture of attempt n of p, the payment
 // as stored, to the gateway and records the answer.
 func (s *Service) driveCapture(ctx context.Context, p *Payment, n int) (*Payment, error) {
+	return s.drivePending(ctx, p, n, pendingOp{
+		name:    "capture",
+		pending: capturePending,
+		outcome: captureOutcome,
+		fail: func(a *Attempt, f *Failure, now time.Time) {
+			a.Capture.Status, a.Capture.UpdatedAt, a.Capture.Failure = CaptureFailed, now, f
+		},
+		call: func(ctx context.Context, c Capturer, p *Payment, a *Attempt) (*Charge, error) {
+			return c.Capture(ctx, &CaptureParams{
+				IdempotencyKey: s.captureKey(p, a),
+				OrderNumber:    p.OrderNumber,
+				GatewayOrderID: a.GatewayOrderID,
+				Reference:      a.Reference,
+				Amount:         a.Capture.Amount,
+				Currency:       p.Currency,
+			})
+		},
+	})
+}
+
+// pendingOp is a capture or a void: recorded pending on an attempt, then
+// sent to its gateway by [Service.drivePending].
+type pendingOp struct {
+	name string // "capture" or "void", the gateway call's operation
+	// pending reports that the attempt's record is still pending.
+	pending func(*Attempt) bool
+	// outcome is the error a caller gets for the attempt as stored.
+	outcome func(*Attempt) error
+	// fail records the pending record failed.
+	fail func(a *Attempt, f *Failure, now time.Time)
+	// call is the gateway call, with the record's idempotency key.
+	call func(ctx context.Context, c Capturer, p *Payment, a *Attempt) (*Charge, error)
+}
+
+// drivePending sends op, pending on attempt n of p, the payment as
+// stored, to the gateway and records the answer with one compare-and-set.
+// An answer that may not be final (a timeout, a lost connection) leaves
+// it pending, for [Service.Reconcile] to send again with the same key.
+func (s *Service) drivePending(ctx context.Context, p *Payment, n int, op pendingOp) (*Payment, error) {
 	a := p.Attempt(n)
-	if !capturePending(a) {
-		return p, captureOutcome(a)
+	if !op.pending(a) {
+		return p, op.outcome(a)
 	}
 	gw, err := s.gatewayOf(a)
 	if err != nil {
@@ -212,41 +255,33 @@ func (s *Service) driveCapture(ctx context.Context, p *Payment, n int) (*Payment
 	}
 	c, ok := gw.(Capturer)
 	if !ok {
-		return p, errorf(CodeInvalidState, fmt.Sprintf("gateway %q cannot capture", a.Gateway))
+		return p, errorf(CodeInvalidState, fmt.Sprintf("gateway %q cannot %s", a.Gateway, op.name))
 	}
-	amount := a.Capture.Amount
-	ch, gerr := traced(s, ctx, a.Gateway, "capture", p, n, func(ctx context.Context) (*Charge, error) {
-		return c.Capture(ctx, &CaptureParams{
-			IdempotencyKey: s.captureKey(p, a),
-			OrderNumber:    p.OrderNumber,
-			GatewayOrderID: a.GatewayOrderID,
-			Reference:      a.Reference,
-			Amount:         amount,
-			Currency:       p.Currency,
-		})
+	ch, gerr := traced(s, ctx, a.Gateway, op.name, p, n, func(ctx context.Context) (*Charge, error) {
+		return op.call(ctx, c, p, a)
 	})
 	if gerr != nil && !definitive(gerr) {
-		s.log.WarnContext(ctx, "payments: capture outcome unknown; left pending for reconciliation",
+		s.log.WarnContext(ctx, "payments: "+op.name+" outcome unknown; left pending for reconciliation",
 			"order", p.OrderNumber, "attempt", n, "code", Code(gerr))
 		return p, gerr
 	}
 	var applyErr error
 	p, err = s.update(ctx, p, func(p *Payment) error {
 		a := p.Attempt(n)
-		if !capturePending(a) {
+		if !op.pending(a) {
 			return errNoChange
 		}
 		if gerr != nil {
-			a.Capture.Status, a.Capture.UpdatedAt = CaptureFailed, s.now()
-			a.Capture.Failure = failureOf(gerr, "the gateway refused the capture")
+			op.fail(a, failureOf(gerr, "the gateway refused the "+op.name), s.now())
 			return nil
 		}
 		applyErr = s.applyCharge(p, a, ch)
-		if capturePending(a) {
-			// The gateway answered without taking the money: the
-			// authorisation had lapsed, or was voided meanwhile.
-			a.Capture.Status, a.Capture.UpdatedAt = CaptureFailed, s.now()
-			a.Capture.Failure = &Failure{Code: string(CodeInvalidState), Message: "the gateway reports the attempt " + string(a.Status) + " after the capture"}
+		if op.pending(a) {
+			// The gateway answered without doing it: for a capture, the
+			// authorisation had lapsed or was voided meanwhile; for a
+			// void, the authorisation is still held.
+			op.fail(a, &Failure{Code: string(CodeInvalidState),
+				Message: "the gateway reports the attempt " + string(a.Status) + " after the " + op.name}, s.now())
 		}
 		return nil
 	})
@@ -258,16 +293,74 @@ func (s *Service) driveCapture(ctx context.Context, p *Payment, n int) (*Payment
 	case applyErr != nil:
 		return p, applyErr
 	}
-	return p, captureOutcome(p.Attempt(n))
+	return p, op.outcome(p.Attempt(n))
+}
+
+// VoidStatus is the state of one [Void].
+type VoidStatus string
+
+// The void statuses.
+const (
+	// VoidPending: recorded, and sent or about to be sent to the
+	// gateway. While it is pending the attempt cannot be captured;
+	// [Service.Reconcile] sends it again, with the same idempotency key,
+	// should the answer be lost.
+	VoidPending   VoidStatus = "pending"
+	VoidSucceeded VoidStatus = "succeeded"
+	// VoidFailed: the gateway did not void the authorisation (it refused,
+	// or the attempt was captured meanwhile); the attempt is as the
+	// gateway reported it.
+	VoidFailed VoidStatus = "failed"
+)
+
+// Void is the void of an authorised attempt ([StatusAuthorized]), which
+// releases the money held
+// (https://docs.stripe.com/api/payment_intents/cancel): recorded pending
+// before the gateway is called, by the same compare-and-set that records
+// a [Capture], so that an attempt is voided or captured, never both, and
+// concurrent or repeated voids make one gateway call.
+type Void struct {
+	// Reason is the reason given to [Service.Void], sent again with the
+	// same idempotency key by [Service.Reconcile].
+	Reason    string
+	Status    VoidStatus
+	Failure   *Failure
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func cloneVoid(v *Void) *Void {
+	if v == nil {
+		return nil
+	}
+	cp := *v
+	cp.Failure = cloneFailure(v.Failure)
+	return &cp
+}
+
+// voidKey is the idempotency key of every void of attempt a of p.
+func (s *Service) voidKey(p *Payment, a *Attempt) string {
+	return s.key("void", p.OrderNumber, a.Number, a.Reference)
+}
+
+func voidPending(a *Attempt) bool {
+	return a != nil && a.Void != nil && a.Void.Status == VoidPending
 }
 
 // Void cancels the order's authorised payment ([StatusAuthorized]) at its
-// gateway, releasing the money held; the payment becomes canceled. The
-// gateway call carries a key derived from the order and the attempt, so
-// repeating it is safe. reason is optional (at most 200 characters). A
-// payment canceled already is returned as it is; one that was captured,
-// or whose capture is in flight, answers [ErrInvalidState] (refund it
-// instead).
+// gateway, releasing the money held; the payment becomes canceled. reason
+// is optional (at most 200 characters). It voids exactly once however
+// often, concurrently or on how many replicas it is called: the void is
+// recorded pending by one compare-and-set before the gateway call, which
+// carries an idempotency key derived from the order and the attempt; the
+// callers that lose the race wait up to [Config.ConfirmWait] for its
+// outcome. A crash or timeout leaves the void pending, and
+// [Service.Reconcile] sends it again with the same key.
+//
+// A void and a capture exclude each other: while one is pending the other
+// answers [ErrInvalidState] without a gateway call. A payment canceled
+// already is returned as it is; one that was captured, or whose capture
+// is in flight, answers [ErrInvalidState] (refund it instead).
 func (s *Service) Void(ctx context.Context, orderNumber, reason string) (*Payment, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 200 {
@@ -277,44 +370,90 @@ func (s *Service) Void(ctx context.Context, orderNumber, reason string) (*Paymen
 	if err != nil {
 		return nil, err
 	}
-	if p.PaidAttempt() != nil {
-		return nil, errorf(CodeInvalidState, "the payment was captured: refund it instead")
-	}
-	a := p.Latest()
-	switch {
-	case a == nil:
-		return nil, errorf(CodeInvalidState, "the order has no payment attempt")
-	case a.Status == StatusCanceled:
-		return p, nil
-	case capturePending(a):
-		return nil, errorf(CodeInvalidState, "a capture of the payment is in flight")
-	case a.Status != StatusAuthorized:
-		return nil, errorf(CodeInvalidState, fmt.Sprintf("the payment is not authorized (%s)", a.Status))
-	}
-	c, ok := s.gateways[a.Gateway].(Capturer)
-	if !ok {
-		return nil, errorf(CodeInvalidState, fmt.Sprintf("gateway %q cannot void", a.Gateway))
-	}
-	n := a.Number
-	params := s.cancelParams(p, a, reason)
-	params.IdempotencyKey = s.key("void", p.OrderNumber, n, a.Reference)
-	ch, err := traced(s, ctx, a.Gateway, "void", p, n, func(ctx context.Context) (*Charge, error) {
-		return c.Void(ctx, params)
+	var n int
+	var claimed bool
+	p, err = s.update(ctx, p, func(p *Payment) error {
+		claimed = false // the callback runs again after a lost race
+		if p.PaidAttempt() != nil {
+			return errorf(CodeInvalidState, "the payment was captured: refund it instead")
+		}
+		a := p.Latest()
+		if a == nil {
+			return errorf(CodeInvalidState, "the order has no payment attempt")
+		}
+		n = a.Number
+		switch {
+		case a.Status == StatusCanceled, voidPending(a):
+			return errNoChange // voided, or being voided
+		case capturePending(a):
+			return errorf(CodeInvalidState, "a capture of the payment is in flight")
+		case a.Status != StatusAuthorized:
+			return errorf(CodeInvalidState, fmt.Sprintf("the payment is not authorized (%s)", a.Status))
+		}
+		if _, ok := s.gateways[a.Gateway].(Capturer); !ok {
+			return errorf(CodeInvalidState, fmt.Sprintf("gateway %q cannot void", a.Gateway))
+		}
+		now := s.now()
+		a.Void = &Void{Reason: reason, Status: VoidPending, CreatedAt: now, UpdatedAt: now}
+		a.UpdatedAt = now
+		claimed = true
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	p, err = s.recordCharge(ctx, p, n, ch)
 	if err != nil {
 		return p, err
 	}
-	switch a := p.Attempt(n); {
-	case a.Status.Paid():
-		return p, errorf(CodeInvalidState, "the payment was captured meanwhile: refund it instead")
-	case a.Status != StatusCanceled:
-		return p, errorf(CodeInvalidState, fmt.Sprintf("the gateway did not void the authorization (%s)", a.Status))
+	if !claimed {
+		p, err = s.awaitStored(ctx, p, func(p *Payment) bool { return voidPending(p.Attempt(n)) })
+		if err != nil {
+			return p, err
+		}
+		return p, voidOutcome(p.Attempt(n))
 	}
-	return p, nil
+	return s.driveVoid(ctx, p, n)
+}
+
+// voidOutcome is the error a void caller gets for attempt a as stored:
+// nil once voided (or while still pending elsewhere).
+func voidOutcome(a *Attempt) error {
+	switch {
+	case a == nil || a.Status == StatusCanceled || voidPending(a):
+		return nil
+	case a.Status.Paid():
+		return errorf(CodeInvalidState, "the payment was captured meanwhile: refund it instead")
+	}
+	return errorf(CodeInvalidState, fmt.Sprintf("the gateway did not void the authorization (%s)", a.Status))
+}
+
+// driveVoid sends the pending void of attempt n of p, the payment as
+// stored, to the gateway and records the answer.
+func (s *Service) driveVoid(ctx context.Context, p *Payment, n int) (*Payment, error) {
+	return s.drivePending(ctx, p, n, pendingOp{
+		name:    "void",
+		pending: voidPending,
+		outcome: voidOutcome,
+		fail: func(a *Attempt, f *Failure, now time.Time) {
+			a.Void.Status, a.Void.UpdatedAt, a.Void.Failure = VoidFailed, now, f
+		},
+		call: func(ctx context.Context, c Capturer, p *Payment, a *Attempt) (*Charge, error) {
+			params := s.cancelParams(p, a, a.Void.Reason)
+			params.IdempotencyKey = s.voidKey(p, a)
+			return c.Void(ctx, params)
+		},
+	})
+}
+
+// settleVoid ends the pending void of attempt a once the attempt has left
+// [StatusAuthorized], however the news came (the void's answer, a
+// webhook, a sweep): succeeded if it is canceled, failed otherwise.
+func settleVoid(a *Attempt, now time.Time) {
+	switch {
+	case !voidPending(a) || a.Status == StatusAuthorized:
+	case a.Status == StatusCanceled:
+		a.Void.Status, a.Void.UpdatedAt = VoidSucceeded, now
+	default:
+		a.Void.Status, a.Void.UpdatedAt = VoidFailed, now
+		a.Void.Failure = &Failure{Code: string(CodeInvalidState), Message: "the attempt became " + string(a.Status) + " before the void"}
+	}
 }
 
 // capturedAmount is the amount a charge that newly reports attempt a of

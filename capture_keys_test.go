@@ -13,7 +13,7 @@ func TestCaptureKeysNeverChange(t *testing.T) {
 		name, got, want string
 	}{
 		{"capture", s.captureKey(p, a), "pay-capture-adf6ac491c4f3147ae87ee76738798abeb649f7f"},
-		{"void", s.key("void", p.OrderNumber, 1, "pi_1"), "pay-void-102241e08beadc50fcc9b464e0154bc6dd4de243"},
+		{"void", s.voidKey(p, a), "pay-void-102241e08beadc50fcc9b464e0154bc6dd4de243"},
 		{"dispute close", s.key("dispute-close", p.OrderNumber, 1, "dp_1"), "pay-dispute-close-bb7633b211ec6b17484e342586b9a99f43d52909"},
 	}
 	for _, tt := range tests {

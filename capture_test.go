@@ -1,8 +1,13 @@
 package payments_test
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/payments-go/payments"
 	"github.com/payments-go/payments/memstore"
@@ -220,5 +225,92 @@ func TestExpiredAuthorizationRecordedBySweep(t *testing.T) {
 	p, _ := e.svc.Payment(t.Context(), order)
 	if p.Status != payments.StatusCanceled || p.Failure == nil || p.Failure.Code != "automatic" || p.Unsettled() {
 		t.Errorf("after the sweep: %s, failure %+v, unsettled %v; want canceled (automatic)", p.Status, p.Failure, p.Unsettled())
+	}
+}
+
+// A void left pending by a lost answer is settled by whatever brings the
+// news first: here the gateway's webhook, after which the void is no
+// longer pending and nothing is sent again.
+func TestPendingVoidSettledByNotification(t *testing.T) {
+	e := newEnv(t)
+	const order = "ORD-20260122-001"
+	e.authorized(t, order)
+	e.gw.LoseNextResponse(1)
+	if _, err := e.svc.Void(t.Context(), order, "out of stock"); payments.Code(err) != payments.CodeGatewayUnavailable {
+		t.Fatalf("Void with a lost answer: %v, want gateway_unavailable", err)
+	}
+	p, err := e.svc.HandleNotification(t.Context(), payments.Notification{Gateway: "fake", EventID: "evt_void", OrderNumber: order})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.Latest().Void; p.Status != payments.StatusCanceled || v == nil || v.Status != payments.VoidSucceeded || v.Reason != "out of stock" || p.Unsettled() {
+		t.Fatalf("after the webhook: %s, void %+v; want canceled, void succeeded", p.Status, v)
+	}
+	if _, err := e.svc.Reconcile(t.Context(), &payments.ReconcileOptions{SettleAfter: time.Nanosecond}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.calls("void"); n != 1 {
+		t.Errorf("%d void calls, want 1", n)
+	}
+}
+
+// The trace hears of every capture and void as it is recorded pending and
+// as it ends, and of their gateway calls by name.
+func TestCaptureChangedTrace(t *testing.T) {
+	gw := paymentstest.NewGateway("fake")
+	var mu sync.Mutex
+	var changes []payments.CaptureChange
+	var ops []string
+	svc, err := payments.NewService(payments.Config{Store: memstore.New(),
+		Orders: payments.NewOrderBook(payments.Order{Number: "O-1", Name: "x", Amount: 1000, Currency: payments.KRW},
+			payments.Order{Number: "O-2", Name: "y", Amount: 2000, Currency: payments.KRW}),
+		Gateways: []payments.Gateway{gw},
+		Trace: &payments.Trace{
+			CaptureChanged: func(_ context.Context, c payments.CaptureChange) {
+				mu.Lock()
+				defer mu.Unlock()
+				changes = append(changes, c)
+			},
+			GatewayCallStart: func(ctx context.Context, c payments.GatewayCall) context.Context {
+				mu.Lock()
+				defer mu.Unlock()
+				ops = append(ops, c.Operation)
+				return ctx
+			},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{"O-1", "O-2"} {
+		if _, err := svc.Prepare(t.Context(), payments.PrepareRequest{OrderNumber: o, Gateway: "fake", Capture: payments.CaptureManual}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Confirm(t.Context(), payments.ConfirmRequest{OrderNumber: o}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw.LoseNextResponse(1)
+	if _, err := svc.Capture(t.Context(), "O-1", 600); payments.Code(err) != payments.CodeGatewayUnavailable {
+		t.Fatalf("Capture with a lost answer: %v", err)
+	}
+	if _, err := svc.Reconcile(t.Context(), &payments.ReconcileOptions{SettleAfter: time.Nanosecond}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Void(t.Context(), "O-2", ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []payments.CaptureChange{
+		{Gateway: "fake", OrderNumber: "O-1", Attempt: 1, Operation: "capture", Status: "pending", Amount: 600, Currency: payments.KRW},
+		{Gateway: "fake", OrderNumber: "O-1", Attempt: 1, Operation: "capture", Status: "succeeded", Amount: 600, Currency: payments.KRW},
+		{Gateway: "fake", OrderNumber: "O-2", Attempt: 1, Operation: "void", Status: "pending", Currency: payments.KRW},
+		{Gateway: "fake", OrderNumber: "O-2", Attempt: 1, Operation: "void", Status: "succeeded", Currency: payments.KRW},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, changes); diff != "" {
+		t.Errorf("capture changes (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(ops, "capture") || !slices.Contains(ops, "void") {
+		t.Errorf("gateway calls traced: %q; want capture and void among them", ops)
 	}
 }

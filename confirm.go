@@ -507,6 +507,7 @@ func (s *Service) applyCharge(p *Payment, a *Attempt, ch *Charge) error {
 			}
 		}
 	}
+	settleVoid(a, s.now())
 	p.syncLatest()
 	return nil
 }

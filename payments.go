@@ -35,7 +35,10 @@
 // money: once the customer has paid it is [StatusAuthorized], with
 // [Payment.AmountCapturable]. [Service.Capture] takes all or part of it,
 // exactly once however often or concurrently it is called, and releases
-// the rest; [Service.Void] releases all of it. An authorisation the
+// the rest; [Service.Void] releases all of it, also exactly once. A capture
+// and a void are each recorded pending by the one compare-and-set before
+// the gateway is called, so they exclude each other: an authorisation is
+// captured or voided, never both. An authorisation the
 // gateway cancels because it was not captured in time (7 days for
 // Stripe's online card payments) is recorded canceled by
 // [Service.Reconcile].
@@ -303,6 +306,9 @@ type Attempt struct {
 	ManualCapture bool
 	// Capture is the capture of the attempt once one was asked for.
 	Capture *Capture
+	// Void is the void of the attempt's authorisation once one was asked
+	// for ([Service.Void]).
+	Void *Void
 }
 
 // RefundStatus is the state of one [Refund].
@@ -476,6 +482,7 @@ func (p *Payment) Clone() *Payment {
 		c.Attempts[i].VirtualAccount = cloneVA(c.Attempts[i].VirtualAccount)
 		c.Attempts[i].Failure = cloneFailure(c.Attempts[i].Failure)
 		c.Attempts[i].Capture = cloneCapture(c.Attempts[i].Capture)
+		c.Attempts[i].Void = cloneVoid(c.Attempts[i].Void)
 	}
 	if p.Disputes != nil {
 		c.Disputes = append([]Dispute(nil), p.Disputes...)

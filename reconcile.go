@@ -57,7 +57,8 @@ func (e ReconcileError) Unwrap() error { return e.Err }
 // processing (confirmed again with the same idempotency key, so the
 // gateway takes the money at most once), requires_action and
 // waiting_for_deposit attempts (re-read; a virtual account past its due
-// date becomes expired), and pending refunds (sent again with their id as
+// date becomes expired), pending captures and voids (sent again with
+// their key), and pending refunds (sent again with their id as
 // idempotency key). Run it periodically; several replicas may run it at
 // once, since every change goes through compare-and-set and every gateway
 // call repeats an idempotency key.
@@ -126,16 +127,22 @@ func (s *Service) settle(ctx context.Context, p *Payment) (*Payment, error) {
 		case StatusRequiresAction, StatusWaitingForDeposit:
 			np, err = s.refreshAttempt(ctx, p, a.Number)
 		case StatusAuthorized:
-			// A capture left pending is sent again with its key; an
-			// authorisation is re-read, for the gateway cancels one not
-			// captured in time.
-			if capturePending(&a) {
+			// A capture or void left pending is sent again with its
+			// key; an authorisation is re-read, for the gateway cancels
+			// one not captured in time.
+			switch {
+			case capturePending(&a):
 				// Read again: another replica may have settled the
 				// capture since the payment was listed.
 				if np, err = s.store.Get(ctx, p.OrderNumber); err == nil {
 					np, err = s.driveCapture(ctx, np, a.Number)
 				}
-			} else {
+			case voidPending(&a):
+				// Likewise for a void left pending.
+				if np, err = s.store.Get(ctx, p.OrderNumber); err == nil {
+					np, err = s.driveVoid(ctx, np, a.Number)
+				}
+			default:
 				np, err = s.refreshAttempt(ctx, p, a.Number)
 			}
 		default:

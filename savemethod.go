@@ -62,10 +62,12 @@ func (s *Service) StartSave(ctx context.Context, req StartSaveRequest) (*SaveSta
 		ID: "setup_" + randomHex(12), Gateway: req.Gateway, CustomerID: req.CustomerID,
 		SuccessURL: req.SuccessURL, FailURL: req.FailURL, CreatedAt: s.now(),
 	}
-	sess, err := saver.StartSave(ctx, &StartSaveParams{
-		IdempotencyKey: s.key("setup", setup.ID, 0, req.CustomerID),
-		Setup:          setup, Customer: *cust,
-		SuccessURL: withSetup(req.CallbackSuccessURL, setup.ID), CancelURL: withSetup(req.CallbackCancelURL, setup.ID),
+	sess, err := traced(s, ctx, req.Gateway, "start_save", &Payment{}, 0, func(ctx context.Context) (*SaveSession, error) {
+		return saver.StartSave(ctx, &StartSaveParams{
+			IdempotencyKey: s.key("setup", setup.ID, 0, req.CustomerID),
+			Setup:          setup, Customer: *cust,
+			SuccessURL: withSetup(req.CallbackSuccessURL, setup.ID), CancelURL: withSetup(req.CallbackCancelURL, setup.ID),
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -90,8 +92,10 @@ func (s *Service) customer(ctx context.Context, ms MethodStore, saver MethodSave
 	if err != nil || c != nil {
 		return c, err
 	}
-	ref, err := saver.CreateCustomer(ctx, &CustomerParams{
-		IdempotencyKey: s.key("customer", customerID, 0, gateway), CustomerID: customerID,
+	ref, err := traced(s, ctx, gateway, "create_customer", &Payment{}, 0, func(ctx context.Context) (Secret, error) {
+		return saver.CreateCustomer(ctx, &CustomerParams{
+			IdempotencyKey: s.key("customer", customerID, 0, gateway), CustomerID: customerID,
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -160,9 +164,11 @@ func (s *Service) FinishSave(ctx context.Context, req FinishSaveRequest) (*Saved
 	} else if req.Session == "" {
 		return nil, errorf(CodeInvalidRequest, "session_id is required")
 	}
-	got, err := saver.FinishSave(ctx, &FinishSaveParams{
-		IdempotencyKey: s.key("save", req.SetupID+"/"+req.Session, 0, ""),
-		Setup:          setup, Customer: cust, AuthKey: req.AuthKey, Session: req.Session,
+	got, err := traced(s, ctx, req.Gateway, "finish_save", &Payment{}, 0, func(ctx context.Context) (*SavedMethod, error) {
+		return saver.FinishSave(ctx, &FinishSaveParams{
+			IdempotencyKey: s.key("save", req.SetupID+"/"+req.Session, 0, ""),
+			Setup:          setup, Customer: cust, AuthKey: req.AuthKey, Session: req.Session,
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -269,7 +275,9 @@ func (s *Service) RemoveMethod(ctx context.Context, id string) (*PaymentMethod, 
 	if err != nil {
 		return nil, err
 	}
-	if err := saver.RemoveMethod(ctx, &RemoveMethodParams{IdempotencyKey: s.key("remove", m.ID, 0, ""), Method: m}); err != nil {
+	if _, err := traced(s, ctx, m.Gateway, "remove_method", &Payment{}, 0, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, saver.RemoveMethod(ctx, &RemoveMethodParams{IdempotencyKey: s.key("remove", m.ID, 0, ""), Method: m})
+	}); err != nil {
 		return nil, err
 	}
 	return s.markRemoved(ctx, m, "application")

@@ -37,6 +37,11 @@ type Trace struct {
 	// refund pending, succeeded or failed, a late payment.
 	Changed func(ctx context.Context, e Event)
 
+	// CaptureChanged is called once for each change of an attempt's
+	// [Capture] or [Void], right after it is stored: recorded pending,
+	// succeeded or failed.
+	CaptureChanged func(ctx context.Context, c CaptureChange)
+
 	// Webhook is called when a webhook delivery from a gateway has been
 	// answered.
 	Webhook func(ctx context.Context, w WebhookResult)
@@ -71,8 +76,15 @@ type RouteResult struct {
 type GatewayCall struct {
 	Gateway string
 	// Operation is what the call does: "prepare", "confirm", "lookup",
-	// "refund", "cancel", "issue_virtual_account".
-	Operation   string
+	// "refund", "cancel", "issue_virtual_account", "charge" (a saved
+	// method, [Service.Charge]), "capture", "void", "dispute" and
+	// "disputes" (reading a dispute, or an attempt's disputes),
+	// "close_dispute", and for saved methods "create_customer",
+	// "start_save", "finish_save", "remove_method".
+	Operation string
+	// OrderNumber and Attempt name the payment the call is about; they
+	// are empty for the calls about saved methods, and Attempt is 0 for
+	// reading a dispute.
 	OrderNumber string
 	Attempt     int
 }
@@ -89,6 +101,46 @@ type GatewayCallResult struct {
 	Retries  int
 	Replayed bool
 	Duration time.Duration
+}
+
+// CaptureChange is one change of the [Capture] or [Void] of an attempt.
+type CaptureChange struct {
+	Gateway     string
+	OrderNumber string
+	Attempt     int
+	// Operation is "capture" or "void".
+	Operation string
+	// Status is the status reached: "pending", "succeeded" or "failed"
+	// ([CaptureStatus], [VoidStatus]).
+	Status string
+	// Amount is the capture's amount, in Currency's minor unit; zero for
+	// a void.
+	Amount   Amount
+	Currency Currency
+}
+
+// traceCaptures tells t's CaptureChanged of every capture and void whose
+// status differs between before and after, two versions of a payment.
+func (t *Trace) traceCaptures(ctx context.Context, before, after *Payment) {
+	if t == nil || t.CaptureChanged == nil {
+		return
+	}
+	for i := range after.Attempts {
+		a := &after.Attempts[i]
+		var old *Attempt
+		if before != nil {
+			old = before.Attempt(a.Number)
+		}
+		c := CaptureChange{Gateway: a.Gateway, OrderNumber: after.OrderNumber, Attempt: a.Number, Currency: after.Currency}
+		if a.Capture != nil && (old == nil || old.Capture == nil || old.Capture.Status != a.Capture.Status) {
+			c.Operation, c.Status, c.Amount = "capture", string(a.Capture.Status), a.Capture.Amount
+			t.CaptureChanged(ctx, c)
+		}
+		if a.Void != nil && (old == nil || old.Void == nil || old.Void.Status != a.Void.Status) {
+			c.Operation, c.Status, c.Amount = "void", string(a.Void.Status), 0
+			t.CaptureChanged(ctx, c)
+		}
+	}
 }
 
 // WebhookResult is how a webhook delivery was answered.

@@ -38,6 +38,7 @@ func (s *Service) update(ctx context.Context, cur *Payment, mutate func(*Payment
 		err := s.store.Update(ctx, next, evs)
 		if err == nil {
 			s.stored(ctx, evs)
+			s.trace.traceCaptures(ctx, cur, next)
 			return next, nil
 		}
 		if !errors.Is(err, ErrConflict) {

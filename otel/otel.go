@@ -8,20 +8,29 @@
 // # Spans
 //
 // One span per route served by the library's handlers ("payments POST
-// toss/ready", kind server) and one per gateway call ("payments toss
-// confirm", kind client, a child of the route's span where there is one),
-// with the attributes payments.gateway, payments.operation,
-// payments.order_number, payments.attempt, payments.code (the error code
-// of a failed call), payments.retries and payments.replayed (the gateway
-// answered with the stored result of an earlier request with the same
-// idempotency key), and http.response.status_code for routes. A failed
-// gateway call or a 5xx answer sets the span's status to Error.
+// toss/ready", kind server) and one per gateway call (kind client, a
+// child of the route's span where there is one), named after the
+// gateway and the operation: "payments toss confirm", "payments stripe
+// capture", "payments stripe void", "payments toss charge" (a saved
+// method charged), "payments stripe dispute", "payments stripe
+// start_save" (see [payments.GatewayCall] for all). The spans have the
+// attributes payments.gateway, payments.operation, payments.order_number
+// and payments.attempt (for the calls about an order, not those about
+// saved methods), payments.code (the error code of a failed call),
+// payments.retries and payments.replayed (the gateway answered with the
+// stored result of an earlier request with the same idempotency key),
+// and http.response.status_code for routes. A failed gateway call or a
+// 5xx answer sets the span's status to Error.
 //
 // # Metrics
 //
 //   - payments.gateway.call.duration (histogram, s): gateway, operation, code
 //   - payments.status_changes (counter): gateway, from, to
 //   - payments.refunds (counter): gateway, status (pending, succeeded, failed)
+//   - payments.captures (counter): gateway, status (pending, succeeded, failed)
+//   - payments.voids (counter): gateway, status (pending, succeeded, failed)
+//   - payments.disputes (counter): gateway, event (opened, updated, closed), status (the dispute's)
+//   - payments.methods (counter): gateway, event (saved, removed)
 //   - payments.webhooks (counter): gateway, result (processed, ignored, refused, retry), code
 //   - payments.event.delivery.lag (histogram, s): type, outcome (handled, failed, dead)
 //   - payments.events.dead (counter): type
@@ -60,6 +69,10 @@ type recorder struct {
 	callDuration metric.Float64Histogram
 	changes      metric.Int64Counter
 	refunds      metric.Int64Counter
+	captures     metric.Int64Counter
+	voids        metric.Int64Counter
+	disputes     metric.Int64Counter
+	methods      metric.Int64Counter
 	webhooks     metric.Int64Counter
 	lag          metric.Float64Histogram
 	dead         metric.Int64Counter
@@ -88,6 +101,14 @@ func New(cfg Config) (*payments.Trace, error) {
 	add(err)
 	r.refunds, err = m.Int64Counter("payments.refunds", metric.WithDescription("Refunds recorded, by the status they reached."))
 	add(err)
+	r.captures, err = m.Int64Counter("payments.captures", metric.WithDescription("Captures of authorised payments recorded, by the status they reached."))
+	add(err)
+	r.voids, err = m.Int64Counter("payments.voids", metric.WithDescription("Voids of authorised payments recorded, by the status they reached."))
+	add(err)
+	r.disputes, err = m.Int64Counter("payments.disputes", metric.WithDescription("Disputes opened, updated and closed, by the dispute's status."))
+	add(err)
+	r.methods, err = m.Int64Counter("payments.methods", metric.WithDescription("Saved payment methods saved and removed."))
+	add(err)
 	r.webhooks, err = m.Int64Counter("payments.webhooks", metric.WithDescription("Webhook deliveries answered, by result."))
 	add(err)
 	r.lag, err = m.Float64Histogram("payments.event.delivery.lag", metric.WithUnit("s"),
@@ -106,6 +127,7 @@ func New(cfg Config) (*payments.Trace, error) {
 		GatewayCallStart: r.callStart,
 		GatewayCallDone:  r.callDone,
 		Changed:          r.changed,
+		CaptureChanged:   r.captureChanged,
 		Webhook:          r.webhook,
 		EventDelivered:   r.delivered,
 		Reconciled:       r.reconcile,
@@ -141,9 +163,13 @@ func callAttrs(c payments.GatewayCall) []attribute.KeyValue {
 }
 
 func (r *recorder) callStart(ctx context.Context, c payments.GatewayCall) context.Context {
+	attrs := callAttrs(c)
+	if c.OrderNumber != "" {
+		// Calls about saved methods concern no order.
+		attrs = append(attrs, attribute.String("payments.order_number", c.OrderNumber), attribute.Int("payments.attempt", c.Attempt))
+	}
 	ctx, _ = r.tracer.Start(ctx, "payments "+c.Gateway+" "+c.Operation, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(append(callAttrs(c), attribute.String("payments.order_number", c.OrderNumber),
-			attribute.Int("payments.attempt", c.Attempt))...))
+		trace.WithAttributes(attrs...))
 	return ctx
 }
 
@@ -171,7 +197,30 @@ func (r *recorder) changed(ctx context.Context, e payments.Event) {
 	case payments.EventRefundPending, payments.EventRefundSucceeded, payments.EventRefundFailed:
 		r.refunds.Add(ctx, 1, metric.WithAttributes(attribute.String("payments.gateway", gateway),
 			attribute.String("payments.status", strings.TrimPrefix(string(e.Type), "refund."))))
+	case payments.EventDisputeOpened, payments.EventDisputeUpdated, payments.EventDisputeClosed:
+		status := ""
+		if e.Dispute != nil {
+			status = string(e.Dispute.Status)
+		}
+		r.disputes.Add(ctx, 1, metric.WithAttributes(attribute.String("payments.gateway", gateway),
+			attribute.String("payments.event", strings.TrimPrefix(string(e.Type), "dispute.")),
+			attribute.String("payments.status", status)))
+	case payments.EventMethodSaved, payments.EventMethodRemoved:
+		if e.Method != nil {
+			gateway = e.Method.Gateway
+		}
+		r.methods.Add(ctx, 1, metric.WithAttributes(attribute.String("payments.gateway", gateway),
+			attribute.String("payments.event", strings.TrimPrefix(string(e.Type), "method."))))
 	}
+}
+
+func (r *recorder) captureChanged(ctx context.Context, c payments.CaptureChange) {
+	counter := r.captures
+	if c.Operation == "void" {
+		counter = r.voids
+	}
+	counter.Add(ctx, 1, metric.WithAttributes(attribute.String("payments.gateway", c.Gateway),
+		attribute.String("payments.status", c.Status)))
 }
 
 func (r *recorder) webhook(ctx context.Context, w payments.WebhookResult) {

@@ -43,6 +43,7 @@ type env struct {
 	svc    *payments.Service
 	api    http.Handler
 	toss   *tosstest.Server
+	stripe *stripetest.Server
 }
 
 func newEnv(t *testing.T) *env {
@@ -67,6 +68,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	stripeFake := stripetest.New(stripetest.Config{})
+	e.stripe = stripeFake
 	t.Cleanup(func() { stripeFake.Close() })
 	stripeAPI := httptest.NewServer(stripeFake)
 	t.Cleanup(stripeAPI.Close)
@@ -79,6 +81,8 @@ func newEnv(t *testing.T) *env {
 		Orders: payments.NewOrderBook(
 			payments.Order{Number: "ORD-20260122-001", Name: "Cool T-Shirt 외 1건", Amount: 58990, Currency: payments.KRW},
 			payments.Order{Number: "ORD-USD-0001", Name: "Hoodie", Amount: 2500, Currency: payments.USD},
+			payments.Order{Number: "ORD-USD-0002", Name: "Cap", Amount: 1500, Currency: payments.USD},
+			payments.Order{Number: "ORD-USD-0003", Name: "Socks", Amount: 900, Currency: payments.USD},
 		),
 		Gateways: []payments.Gateway{tg, sg},
 		Trace:    tr,
@@ -299,6 +303,150 @@ func TestStripeRefund(t *testing.T) {
 		t.Errorf("refund route statuses %v, want [200 401]", statuses)
 	}
 	checkNoSecrets(t, e)
+}
+
+// authorized prepares and confirms order at Stripe with manual capture,
+// paying with the test method pm.
+func (e *env) authorized(order, pm string) {
+	e.t.Helper()
+	ctx := context.Background()
+	if _, err := e.svc.Prepare(ctx, payments.PrepareRequest{OrderNumber: order, Gateway: "stripe", PaymentMethod: pm, Capture: payments.CaptureManual}); err != nil {
+		e.t.Fatal(err)
+	}
+	if p, err := e.svc.Confirm(ctx, payments.ConfirmRequest{OrderNumber: order, Gateway: "stripe"}); err != nil || p.Status != payments.StatusAuthorized {
+		e.t.Fatalf("confirm with manual capture: %v %v", p, err)
+	}
+}
+
+// wantChild checks that the one span named child is a client span, a
+// child of the one span named parent, for operation op of order.
+func (e *env) wantChild(parent, child, op, order string) {
+	e.t.Helper()
+	p, c := e.span(parent), e.span(child)
+	if c.Parent.SpanID() != p.SpanContext.SpanID() || c.SpanKind != trace.SpanKindClient {
+		e.t.Errorf("span %q: parent %v kind %v, want a client span under %q", child, c.Parent.SpanID(), c.SpanKind, parent)
+	}
+	wantAttrs(e.t, child, c.Attributes, map[string]any{"payments.gateway": "stripe", "payments.operation": op, "payments.order_number": order})
+}
+
+// Manual capture, void and a dispute through the admin routes: each
+// gateway call is a span under its route's span, and the captures, voids,
+// status changes and disputes are counted.
+func TestStripeCaptureVoidDispute(t *testing.T) {
+	e := newEnv(t)
+	e.authorized("ORD-USD-0001", stripetest.PMCreateDispute)
+	if w := e.do("POST", "/payments/stripe/capture", `{"order_number":"ORD-USD-0001"}`, "Authorization", "Bearer "+adminToken); w.Code != 200 {
+		t.Fatalf("capture: %d %s", w.Code, w.Body)
+	}
+	e.wantChild("payments POST stripe/capture", "payments stripe capture", "capture", "ORD-USD-0001")
+	for _, status := range []string{"pending", "succeeded"} {
+		if n := e.sum("payments.captures", map[string]string{"payments.gateway": "stripe", "payments.status": status}); n != 1 {
+			t.Errorf("captures %s: %d, want 1", status, n)
+		}
+	}
+	if n := e.sum("payments.status_changes", map[string]string{"payments.gateway": "stripe", "payments.from": "authorized", "payments.to": "paid"}); n != 1 {
+		t.Errorf("status changes authorized → paid: %d, want 1", n)
+	}
+	if n := e.sum("payments.gateway.call.duration", map[string]string{"payments.gateway": "stripe", "payments.operation": "capture", "payments.code": ""}); n != 1 {
+		t.Errorf("capture duration points: %d, want 1", n)
+	}
+
+	e.authorized("ORD-USD-0002", stripetest.PMVisa)
+	if w := e.do("POST", "/payments/stripe/void", `{"order_number":"ORD-USD-0002","reason":"out of stock"}`, "Authorization", "Bearer "+adminToken); w.Code != 200 {
+		t.Fatalf("void: %d %s", w.Code, w.Body)
+	}
+	e.wantChild("payments POST stripe/void", "payments stripe void", "void", "ORD-USD-0002")
+	for _, status := range []string{"pending", "succeeded"} {
+		if n := e.sum("payments.voids", map[string]string{"payments.gateway": "stripe", "payments.status": status}); n != 1 {
+			t.Errorf("voids %s: %d, want 1", status, n)
+		}
+	}
+	if n := e.sum("payments.captures", nil); n != 2 {
+		t.Errorf("capture points after a void: %d, want the 2 of the capture", n)
+	}
+	if n := e.sum("payments.status_changes", map[string]string{"payments.gateway": "stripe", "payments.from": "authorized", "payments.to": "canceled"}); n != 1 {
+		t.Errorf("status changes authorized → canceled: %d, want 1", n)
+	}
+	// A capture of the voided order is refused before any gateway call.
+	if w := e.do("POST", "/payments/stripe/capture", `{"order_number":"ORD-USD-0002"}`, "Authorization", "Bearer "+adminToken); w.Code != 409 {
+		t.Fatalf("capture after void: %d %s", w.Code, w.Body)
+	}
+	e.span("payments stripe capture") // still the one
+
+	// The test card disputes the captured payment; a refresh reads it,
+	// and accepting it closes it.
+	p, err := e.svc.Refresh(context.Background(), payments.RefreshRequest{OrderNumber: "ORD-USD-0001", Disputes: true})
+	if err != nil || len(p.Disputes) != 1 {
+		t.Fatalf("refresh: %v %v", p, err)
+	}
+	if n := e.sum("payments.disputes", map[string]string{"payments.gateway": "stripe", "payments.event": "opened", "payments.status": "needs_response"}); n != 1 {
+		t.Errorf("disputes opened: %d, want 1", n)
+	}
+	body := `{"order_number":"ORD-USD-0001","dispute_id":"` + p.Disputes[0].ID + `"}`
+	if w := e.do("POST", "/payments/stripe/dispute/close", body, "Authorization", "Bearer "+adminToken); w.Code != 200 {
+		t.Fatalf("close dispute: %d %s", w.Code, w.Body)
+	}
+	e.wantChild("payments POST stripe/dispute/close", "payments stripe close_dispute", "close_dispute", "ORD-USD-0001")
+	if n := e.sum("payments.disputes", map[string]string{"payments.gateway": "stripe", "payments.event": "closed", "payments.status": "lost"}); n != 1 {
+		t.Errorf("disputes closed lost: %d, want 1", n)
+	}
+	checkNoSecrets(t, e)
+}
+
+// A saved method saved, then charged without the customer: the save's
+// and the charge's gateway calls are spans, the payment's status change and the saved method are
+// counted, and no customer or method handle reaches the telemetry.
+func TestStripeSavedMethodCharge(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	started, err := e.svc.StartSave(ctx, payments.StartSaveRequest{Gateway: "stripe", CustomerID: "cust-otel",
+		SuccessURL: "https://shop.example/saved", FailURL: "https://shop.example/cart",
+		CallbackSuccessURL: "https://shop.example/payments/stripe/setup/done", CallbackCancelURL: "https://shop.example/cart"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.stripe.CompleteSetup(started.Session, stripetest.PMVisa); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := e.svc.FinishSave(ctx, payments.FinishSaveRequest{Gateway: "stripe", Session: started.Session})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{"create_customer", "start_save", "finish_save"} {
+		sp := e.span("payments stripe " + op)
+		wantAttrs(t, op+" span", sp.Attributes, map[string]any{"payments.gateway": "stripe", "payments.operation": op})
+		if _, ok := attr(sp.Attributes, "payments.order_number"); ok || sp.SpanKind != trace.SpanKindClient {
+			t.Errorf("%s span: kind %v, order attribute present %v; want a client span about no order", op, sp.SpanKind, ok)
+		}
+	}
+	p, err := e.svc.Charge(ctx, payments.ChargeRequest{OrderNumber: "ORD-USD-0003", MethodID: saved.Method.ID})
+	if err != nil || p.Status != payments.StatusPaid {
+		t.Fatalf("charge: %v %v", p, err)
+	}
+	charge := e.span("payments stripe charge")
+	wantAttrs(t, "charge span", charge.Attributes, map[string]any{"payments.gateway": "stripe", "payments.operation": "charge",
+		"payments.order_number": "ORD-USD-0003", "payments.attempt": int64(1)})
+	if n := e.sum("payments.gateway.call.duration", map[string]string{"payments.gateway": "stripe", "payments.operation": "charge", "payments.code": ""}); n != 1 {
+		t.Errorf("charge duration points: %d, want 1", n)
+	}
+	if n := e.sum("payments.status_changes", map[string]string{"payments.gateway": "stripe", "payments.to": "paid"}); n != 1 {
+		t.Errorf("status changes to paid: %d, want 1", n)
+	}
+	if n := e.sum("payments.methods", map[string]string{"payments.gateway": "stripe", "payments.event": "saved"}); n != 1 {
+		t.Errorf("methods saved: %d, want 1", n)
+	}
+	checkNoSecrets(t, e)
+	m, err := e.svc.Method(ctx, saved.Method.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range e.spans.GetSpans() {
+		for _, kv := range s.Attributes {
+			if v := kv.Value.Emit(); strings.Contains(v, m.GatewayCustomer.Reveal()) || strings.Contains(v, "pm_") {
+				t.Errorf("span %q attribute %s carries a gateway handle: %s", s.Name, kv.Key, v)
+			}
+		}
+	}
 }
 
 // No attribute of any span or metric carries a secret.

@@ -56,6 +56,18 @@ func (g *Gateway) Captures(reference string) int {
 	return 0
 }
 
+// Voids returns how many times the authorisation of reference was voided
+// (replays of an idempotency key do not count). A correct caller never
+// sees more than 1, nor a charge both captured and voided.
+func (g *Gateway) Voids(reference string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.charges[reference]; ok {
+		return c.voids
+	}
+	return 0
+}
+
 // Capture implements [payments.Capturer]: an authorized charge becomes
 // paid for p.Amount (at most what is capturable; more is refused with
 // [payments.CodeCaptureExceedsAuthorized]) and the rest is released. A
@@ -113,6 +125,7 @@ func (g *Gateway) Void(ctx context.Context, p *payments.CancelParams) (*payments
 		if c.Status == payments.StatusAuthorized {
 			c.Status, c.GatewayStatus, c.AmountCapturable = payments.StatusCanceled, string(payments.StatusCanceled), 0
 			c.Failure = &payments.Failure{Code: "requested_by_customer", Message: "the authorization was voided"}
+			c.voids++
 		}
 		out := c.Charge
 		return &out, nil, nil

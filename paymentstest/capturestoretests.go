@@ -31,6 +31,7 @@ func runCaptureDisputeStoreTests(t *testing.T, newStore func(t *testing.T) payme
 		got.Disputes[0].Status = payments.DisputeWon
 		got.Attempts[1].Capture.Amount = 1
 		got.Attempts[0].Capture.Failure.Code = "changed"
+		got.Attempts[0].Void.Failure.Message = "changed"
 		got.AmountCapturable = 7
 		next := got.Clone()
 		next.Disputes = append(next.Disputes, payments.Dispute{ID: "dp_3", Amount: 5, Currency: payments.KRW,

@@ -20,6 +20,14 @@ import (
 //     replicas, make exactly one capture call at the gateway;
 //   - a capture above the capturable amount is refused with
 //     capture_exceeds_authorized before any gateway call;
+//   - captures and voids of one authorisation, asked for concurrently on
+//     every replica, make exactly one gateway call between them: the
+//     authorisation is captured or voided, never both, and the callers
+//     of the other are refused with invalid_state;
+//   - a void whose answer is lost (before or after the gateway acted)
+//     stays pending, refuses captures meanwhile without a gateway call,
+//     and is completed by the sweeps of all replicas with its one
+//     idempotency key: the gateway voids once;
 //   - refunds racing the notification of a dispute never admit a refund
 //     beyond what the disputes known at that moment leave: at every
 //     refund.pending event, the refunds not failed plus the amount held
@@ -64,6 +72,145 @@ func RunCaptureAndDisputeTests(t *testing.T, newStore func(t *testing.T) payment
 		}
 		if p.Status != payments.StatusPaid || p.Amount != h.order.Amount || p.AmountCapturable != 0 {
 			t.Errorf("after the captures: %s, amount %d, capturable %d; want paid %d, 0", p.Status, p.Amount, p.AmountCapturable, h.order.Amount)
+		}
+	})
+
+	t.Run("ConcurrentCaptureAndVoidOneGatewayCall", func(t *testing.T) {
+		won := map[payments.Status]int{}
+		for round := range 6 {
+			h := newServiceHarness(t, newStore(t), 3)
+			ref := h.authorized(t)
+			// A little latency at the gateway widens the window in which
+			// the callers overlap.
+			h.gw.Delay(2 * time.Millisecond)
+			type result struct {
+				capture bool
+				p       *payments.Payment
+				err     error
+			}
+			const callers = 12
+			results := make(chan result, callers)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					svc := h.svcs[i%len(h.svcs)]
+					r := result{capture: (i+round)%2 == 0}
+					if r.capture {
+						r.p, r.err = svc.Capture(t.Context(), h.order.Number, 0)
+					} else {
+						r.p, r.err = svc.Void(t.Context(), h.order.Number, fmt.Sprintf("race %d.%d", round, i))
+					}
+					results <- r
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(results)
+			if n := h.calls("capture") + h.calls("void"); n != 1 {
+				t.Errorf("round %d: %d capture and void calls reached the gateway, want 1", round, n)
+			}
+			if c, v := h.gw.Captures(ref), h.gw.Voids(ref); c+v != 1 {
+				t.Errorf("round %d: the gateway captured %d and voided %d times, want one of them once", round, c, v)
+			}
+			p, err := h.svcs[0].Payment(t.Context(), h.order.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Status != payments.StatusPaid && p.Status != payments.StatusCanceled {
+				t.Fatalf("round %d: after the race the payment is %s, want paid or canceled", round, p.Status)
+			}
+			won[p.Status]++
+			captured := p.Status == payments.StatusPaid
+			for r := range results {
+				switch {
+				case r.capture == captured:
+					// The winning side: every caller sees its outcome.
+					if r.err != nil || r.p == nil || r.p.Status != p.Status {
+						t.Errorf("round %d: capture=%v on the winning side = %v, %v; want %s", round, r.capture, r.p, r.err, p.Status)
+					}
+				case payments.Code(r.err) != payments.CodeInvalidState || payments.HTTPStatus(r.err) != 409:
+					t.Errorf("round %d: capture=%v on the losing side: %v, want 409 invalid_state", round, r.capture, r.err)
+				}
+			}
+		}
+		t.Logf("outcomes over the rounds: %v", won)
+	})
+
+	t.Run("LostVoidCompletedBySweep", func(t *testing.T) {
+		for _, tt := range []struct {
+			name string
+			lose func(g *Gateway)
+		}{
+			{"before the gateway acted", func(g *Gateway) { g.FailNext(1, payments.CodeGatewayUnavailable) }},
+			{"after the gateway acted", func(g *Gateway) { g.LoseNextResponse(1) }},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				h := newServiceHarness(t, newStore(t), 3)
+				ref := h.authorized(t)
+				tt.lose(h.gw)
+				p, err := h.svcs[0].Void(t.Context(), h.order.Number, "out of stock")
+				if payments.Code(err) != payments.CodeGatewayUnavailable {
+					t.Fatalf("Void with a lost answer: %v, want gateway_unavailable", err)
+				}
+				if p == nil {
+					t.Fatal("Void with a lost answer returned no payment; want it as stored, with the void pending")
+				}
+				if v := p.Latest().Void; p.Status != payments.StatusAuthorized || v == nil || v.Status != payments.VoidPending || !p.Unsettled() {
+					t.Fatalf("after a lost void: %s, void %+v; want authorized with the void pending, unsettled", p.Status, v)
+				}
+				// While the void is pending no capture reaches the gateway.
+				if _, err := h.svcs[1].Capture(t.Context(), h.order.Number, 0); payments.Code(err) != payments.CodeInvalidState {
+					t.Errorf("Capture while a void is pending: %v, want invalid_state", err)
+				}
+				if n := h.calls("capture"); n != 0 {
+					t.Errorf("%d capture calls reached the gateway while a void was pending, want 0", n)
+				}
+				var wg sync.WaitGroup
+				for _, svc := range h.svcs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						rep, err := svc.Reconcile(t.Context(), &payments.ReconcileOptions{SettleAfter: time.Nanosecond})
+						if err != nil || len(rep.Errors) > 0 {
+							t.Errorf("Reconcile: %v %+v", err, rep)
+						}
+					}()
+				}
+				wg.Wait()
+				p, err = h.svcs[2].Payment(t.Context(), h.order.Number)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v := p.Latest().Void; p.Status != payments.StatusCanceled || v == nil || v.Status != payments.VoidSucceeded || p.Unsettled() {
+					t.Errorf("after the sweeps: %s, void %+v, unsettled %v; want canceled, void succeeded", p.Status, v, p.Unsettled())
+				}
+				if n := h.gw.Voids(ref); n != 1 {
+					t.Errorf("the gateway voided %d times, want 1", n)
+				}
+				keys := map[string]bool{}
+				for _, c := range h.gw.Calls() {
+					if c.Op == "void" {
+						keys[c.IdempotencyKey] = true
+					}
+				}
+				if len(keys) != 1 {
+					t.Errorf("the voids carried %d idempotency keys, want 1: %v", len(keys), keys)
+				}
+				// Once voided, the order answers as it is.
+				if again, err := h.svcs[1].Void(t.Context(), h.order.Number, ""); err != nil || again.Version != p.Version {
+					t.Errorf("Void after the sweep: %v; want the payment as it is", err)
+				}
+				if _, err := h.svcs[0].Capture(t.Context(), h.order.Number, 0); payments.Code(err) != payments.CodeInvalidState {
+					t.Errorf("Capture after the void: %v, want invalid_state", err)
+				}
+				if n := h.calls("capture"); n != 0 {
+					t.Errorf("%d capture calls reached the gateway, want 0", n)
+				}
+			})
 		}
 	})
 

@@ -47,6 +47,7 @@ type charge struct {
 	order     string // the order number, where Prepare was told it
 	manual    bool   // authorise only; Capture takes the money
 	captures  int
+	voids     int
 }
 
 type flight struct {

@@ -8,11 +8,19 @@ import (
 )
 
 // The JSONB documents of manual capture and disputes (migration 0004):
-// an attempt's capture, inside the attempts column, and the disputes
-// column.
+// an attempt's capture and void, inside the attempts column, and the
+// disputes column.
 
 type captureDoc struct {
 	Amount    int64       `json:"amount"`
+	Status    string      `json:"status"`
+	Failure   *failureDoc `json:"failure,omitempty"`
+	CreatedAt string      `json:"created_at,omitempty"`
+	UpdatedAt string      `json:"updated_at,omitempty"`
+}
+
+type voidDoc struct {
+	Reason    string      `json:"reason,omitempty"`
 	Status    string      `json:"status"`
 	Failure   *failureDoc `json:"failure,omitempty"`
 	CreatedAt string      `json:"created_at,omitempty"`
@@ -51,6 +59,29 @@ func captureFromDoc(d *captureDoc) (*payments.Capture, error) {
 		return nil, fmt.Errorf("decode capture: %w", err)
 	}
 	return c, nil
+}
+
+func voidToDoc(v *payments.Void) *voidDoc {
+	if v == nil {
+		return nil
+	}
+	return &voidDoc{Reason: clean(v.Reason), Status: clean(string(v.Status)), Failure: failureToDoc(v.Failure),
+		CreatedAt: timeToDoc(v.CreatedAt), UpdatedAt: timeToDoc(v.UpdatedAt)}
+}
+
+func voidFromDoc(d *voidDoc) (*payments.Void, error) {
+	if d == nil {
+		return nil, nil
+	}
+	v := &payments.Void{Reason: d.Reason, Status: payments.VoidStatus(d.Status), Failure: failureFromDoc(d.Failure)}
+	var err error
+	if v.CreatedAt, err = timeFromDoc(d.CreatedAt); err != nil {
+		return nil, fmt.Errorf("decode void: %w", err)
+	}
+	if v.UpdatedAt, err = timeFromDoc(d.UpdatedAt); err != nil {
+		return nil, fmt.Errorf("decode void: %w", err)
+	}
+	return v, nil
 }
 
 func disputesToDoc(ds []payments.Dispute) []disputeDoc {

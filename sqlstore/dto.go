@@ -38,6 +38,7 @@ type attemptDoc struct {
 	PaidAt         string             `json:"paid_at,omitempty"`
 	ManualCapture  bool               `json:"manual_capture,omitempty"`
 	Capture        *captureDoc        `json:"capture,omitempty"`
+	Void           *voidDoc           `json:"void,omitempty"`
 }
 
 type refundDoc struct {
@@ -348,7 +349,7 @@ func attemptsToDoc(as []payments.Attempt) []attemptDoc {
 			PaymentMethod: clean(a.PaymentMethod), SavedMethod: clean(a.SavedMethod), VirtualAccount: vaToDoc(a.VirtualAccount),
 			DepositSecret: clean(a.DepositSecret.Reveal()), Failure: failureToDoc(a.Failure),
 			CreatedAt: timeToDoc(a.CreatedAt), UpdatedAt: timeToDoc(a.UpdatedAt), PaidAt: timeToDoc(a.PaidAt),
-			ManualCapture: a.ManualCapture, Capture: captureToDoc(a.Capture),
+			ManualCapture: a.ManualCapture, Capture: captureToDoc(a.Capture), Void: voidToDoc(a.Void),
 		}
 	}
 	return out
@@ -366,6 +367,9 @@ func attemptsFromDoc(ds []attemptDoc) ([]payments.Attempt, error) {
 		}
 		var err error
 		if a.Capture, err = captureFromDoc(d.Capture); err != nil {
+			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
+		}
+		if a.Void, err = voidFromDoc(d.Void); err != nil {
 			return nil, fmt.Errorf("decode attempt %d: %w", d.Number, err)
 		}
 		if a.VirtualAccount, err = vaFromDoc(d.VirtualAccount); err != nil {

@@ -1,6 +1,7 @@
 package stripe_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -144,6 +145,49 @@ func TestStripeVoid(t *testing.T) {
 	}
 	if _, err := e.svc.Capture(t.Context(), "ORD-CAP", 0); payments.Code(err) != payments.CodeInvalidState {
 		t.Errorf("Capture after Void: %v, want invalid_state", err)
+	}
+}
+
+// Captures and voids asked for at once through the Stripe gateway: one
+// of them reaches Stripe, the PaymentIntent is captured or canceled, and
+// the callers of the other are refused with invalid_state.
+func TestStripeConcurrentCaptureAndVoid(t *testing.T) {
+	e := newCaptureEnv(t)
+	e.authorize(t, stripetest.PMVisa)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if i%2 == 0 {
+				_, errs[i] = e.svc.Capture(t.Context(), "ORD-CAP", 0)
+			} else {
+				_, errs[i] = e.svc.Void(t.Context(), "ORD-CAP", "race")
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	captures, cancels := e.srv.Executed(stripetest.OpCapturePaymentIntent), e.srv.Executed(stripetest.OpCancelPaymentIntent)
+	if captures+cancels != 1 {
+		t.Errorf("Stripe captured %d and canceled %d times, want one of them once", captures, cancels)
+	}
+	p, err := e.svc.Payment(t.Context(), "ORD-CAP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	captured := p.Status == payments.StatusPaid
+	if !captured && p.Status != payments.StatusCanceled {
+		t.Fatalf("after the race: %s, want paid or canceled", p.Status)
+	}
+	for i, err := range errs {
+		winner := (i%2 == 0) == captured
+		if winner && err != nil || !winner && payments.Code(err) != payments.CodeInvalidState {
+			t.Errorf("caller %d (capture %v): %v", i, i%2 == 0, err)
+		}
 	}
 }
 
