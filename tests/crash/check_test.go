@@ -19,6 +19,7 @@ type tossLedger struct {
 		OrderID       string  `json:"order_id"`
 		PaymentKey    string  `json:"payment_key"`
 		Status        string  `json:"status"`
+		Type          string  `json:"type"`
 		TotalAmount   int64   `json:"total_amount"`
 		BalanceAmount int64   `json:"balance_amount"`
 		Approved      bool    `json:"approved"`
@@ -26,6 +27,7 @@ type tossLedger struct {
 		Confirms      int     `json:"confirms"`
 		CancelCalls   int     `json:"cancel_calls"`
 	} `json:"payments"`
+	BillingCharges int `json:"billing_charges"`
 }
 
 type stripeLedger struct {
@@ -56,6 +58,11 @@ type gatewayView struct {
 	// often than their effects show (Toss counts the confirms and cancels
 	// that really ran, idempotent replays apart).
 	extraConfirms, extraCancels []string
+	// billingCharges counts the billing-key charges of the order's
+	// orderIds that ran at Toss; billing reports that the payment that
+	// took money was one.
+	billingCharges int
+	billing        bool
 }
 
 func sum(xs []int64) int64 {
@@ -123,6 +130,7 @@ func (d *driver) gateway(ctx context.Context, f *flow) (gatewayView, error) {
 	if _, err := d.expect(ctx, request{method: "GET", url: d.toss + u}, http.StatusOK, &led); err != nil {
 		return g, err
 	}
+	g.billingCharges = led.BillingCharges
 	for _, p := range led.Payments {
 		if p.Confirms > 1 {
 			g.extraConfirms = append(g.extraConfirms, fmt.Sprintf("%s: Toss ran %d confirms of %s", f.order, p.Confirms, p.PaymentKey))
@@ -138,6 +146,7 @@ func (d *driver) gateway(ctx context.Context, f *flow) (gatewayView, error) {
 		}
 		g.charges++
 		g.reference, g.refunded, g.refunds = p.PaymentKey, p.TotalAmount-p.BalanceAmount, p.Cancels
+		g.billing = p.Type == "BILLING"
 		// Once paid, the money tells the status: Toss leaves a payment
 		// whose rest was canceled after a partial cancel in
 		// PARTIAL_CANCELED with a balance of 0.
@@ -222,6 +231,7 @@ type report struct {
 	unknownEvents          []string
 	pendingOrUnsettled     []string
 	refundsOK, refundsSeen int
+	billingOrders          int
 }
 
 func (r *report) failures() []string {
@@ -311,6 +321,7 @@ func (d *driver) check(ctx context.Context, db *sql.DB, flows []flow) (*report, 
 			r.doubleCharges = append(r.doubleCharges, fmt.Sprintf("%s: %d payments took money", f.order, g.charges))
 		}
 		r.doubleCharges = append(r.doubleCharges, g.extraConfirms...)
+		r.checkBilling(f, v, g)
 		r.doubleRefunds = append(r.doubleRefunds, g.extraCancels...)
 		ref := v.GatewayReference
 		if v.Status != g.status || (g.reference != "" && ref != g.reference) || int64(v.RefundedAmount) != g.refunded {
@@ -371,6 +382,39 @@ func (d *driver) check(ctx context.Context, db *sql.DB, flows []flow) (*report, 
 		}
 	}
 	return r, nil
+}
+
+// checkBilling checks what only billing charges promise: Toss ran
+// exactly one charge of the saved card for the order, however often the
+// charge was asked for, and the store's paid attempt was that charge,
+// made with the card the driver saved. No other flow charges a card. A
+// second charge that ran counts even when Toss refused it (an orderId
+// used before): only the Idempotency-Key, or the store's claim, is meant
+// to keep it from running.
+func (r *report) checkBilling(f *flow, v *payments.Payment, g gatewayView) {
+	if f.kind != tossBilling {
+		if g.billingCharges != 0 {
+			r.doubleCharges = append(r.doubleCharges, fmt.Sprintf("%s (%s): Toss ran %d billing charges", f.order, f.kind, g.billingCharges))
+		}
+		return
+	}
+	r.billingOrders++
+	switch {
+	case g.billingCharges > 1:
+		r.doubleCharges = append(r.doubleCharges, fmt.Sprintf("%s: Toss ran %d billing charges for the order's orderIds, want 1", f.order, g.billingCharges))
+	case g.billingCharges == 0:
+		r.stateMismatches = append(r.stateMismatches, fmt.Sprintf("%s: Toss ran no billing charge for the order", f.order))
+	}
+	if g.charges > 0 && !g.billing {
+		r.stateMismatches = append(r.stateMismatches, fmt.Sprintf("%s: the Toss payment %s that took the money is not a billing charge", f.order, g.reference))
+	}
+	a := v.PaidAttempt()
+	switch {
+	case a == nil:
+		r.stateMismatches = append(r.stateMismatches, fmt.Sprintf("%s: the store has no paid attempt (%s)", f.order, v.Status))
+	case f.method == "" || a.SavedMethod != f.method:
+		r.stateMismatches = append(r.stateMismatches, fmt.Sprintf("%s: the paid attempt used method %q, the driver saved %q", f.order, a.SavedMethod, f.method))
+	}
 }
 
 func hasRefund(v *payments.Payment, want okRefund) bool {

@@ -55,6 +55,10 @@ func TestKill(t *testing.T) {
 	seed := uint64(envInt(t, "PAYMENTS_CRASH_SEED", int64(rand.Uint64()>>1)))
 	nFlows := int(envInt(t, "PAYMENTS_CRASH_FLOWS", 500))
 	nKills := int(envInt(t, "PAYMENTS_CRASH_KILLS", 24))
+	slowBilling := 0
+	if os.Getenv("PAYMENTS_CRASH_SLOW_BILLING") != "" {
+		slowBilling = int(envInt(t, "PAYMENTS_CRASH_SLOW_BILLING", 0))
+	}
 	fmt.Printf("crash: seed %d, %d flows, %d kills (PAYMENTS_CRASH_SEED=%d reproduces them)\n", seed, nFlows, nKills, seed)
 	started := time.Now()
 
@@ -86,7 +90,7 @@ func TestKill(t *testing.T) {
 			t.Logf("the fakes' output (end):\n%s", tail(logs["fakes"], 4000))
 		}
 	})
-	startFakes(t, fakesBin, tossAddr, stripeAddr, shopURL, logs["fakes"])
+	startFakes(t, fakesBin, tossAddr, stripeAddr, shopURL, slowBilling, logs["fakes"])
 	shop := newShopProc(t, shopBin, shopAddr, dsn, tossURL, stripeURL, logs["shop"])
 	if err := shop.start(); err != nil {
 		t.Fatal(err)
@@ -221,12 +225,14 @@ func TestKill(t *testing.T) {
 		}
 	}
 	redelivered := strings.Count(tail(logs["shop"], 1<<30), `"msg":"payment event already handled"`)
-	t.Logf("seed %d: %d flows (%d toss card, %d toss virtual account, %d stripe checkout) driven in %s, built and started in %s",
-		seed, nFlows, kinds[tossCard], kinds[tossVirtualAccount], kinds[stripeCheckout], driven.Round(time.Millisecond), built.Round(time.Millisecond))
+	t.Logf("seed %d: %d flows (%d toss card, %d toss virtual account, %d stripe checkout, %d toss billing charge) driven in %s, built and started in %s",
+		seed, nFlows, kinds[tossCard], kinds[tossVirtualAccount], kinds[stripeCheckout], kinds[tossBilling], driven.Round(time.Millisecond), built.Round(time.Millisecond))
 	t.Logf("kills: %d during the flows (%d cut requests in flight) + 1 at the end; %d starts; %d requests sent again after a failure",
 		kills, cut.Load(), shop.starts, d.retries.Load())
 	t.Logf("duplicates: %d success callbacks repeated, %d webhooks delivered again (%d flows), %d rounds of webhooks sent again while the shop lagged",
 		d.dupCallbacks.Load(), d.dupWebhooks.Load(), dupWebhookFlows, d.gatewayResend.Load())
+	t.Logf("billing: %d cards saved, %d orders charged with them (checked %d), %d charges sent twice at once, %d sent again after a failure, %d again while processing",
+		d.saves.Load(), kinds[tossBilling], rep.billingOrders, d.dupCharges.Load(), d.chargeRetries.Load(), d.chargeRepeats.Load())
 	t.Logf("refunds: %d planned, %d answered succeeded, %d made at the gateways", refundsPlanned, rep.refundsOK, rep.refundsSeen)
 	t.Logf("events: %d in the outbox, %d handled by the shop, %d deliveries of an already handled event, %d undelivered, %d dead; quiescent after %s",
 		rep.events, rep.handled, redelivered, rep.undelivered, rep.dead, quiesced.Round(time.Millisecond))

@@ -27,11 +27,12 @@ const (
 	tossCard kind = iota
 	tossVirtualAccount
 	stripeCheckout
+	tossBilling
 	numKinds
 )
 
 func (k kind) String() string {
-	return [...]string{"toss card", "toss virtual account", "stripe checkout"}[k]
+	return [...]string{"toss card", "toss virtual account", "stripe checkout", "toss billing charge"}[k]
 }
 
 // flow is one order and what the driver does with it, decided by the
@@ -52,7 +53,19 @@ type flow struct {
 	// verify has the page verify a Stripe Checkout payment on return;
 	// otherwise only the webhook tells the shop.
 	verify bool
+	// customer is whose saved card a Toss billing charge uses; the
+	// driver saves one card per customer, for all of its orders.
+	customer string
+	// dupCharge sends the billing charge twice at once, as two
+	// schedulers that both think the order is due.
+	dupCharge bool
+	// method is the saved card's id, once the driver has it.
+	method string
 }
+
+// billingCustomers is how many customers the billing charges are spread
+// over.
+const billingCustomers = 6
 
 // planFlows decides n flows from seed.
 func planFlows(seed uint64, n int) []flow {
@@ -72,6 +85,10 @@ func planFlows(seed uint64, n int) []flow {
 		default:
 			f.currency = "KRW"
 			f.amount = 10 * (100 + rng.Int64N(9900))
+		}
+		if f.kind == tossBilling {
+			f.customer = fmt.Sprintf("CR-%s-cust-%d", run, rng.IntN(billingCustomers))
+			f.dupCharge = rng.IntN(3) == 0
 		}
 		switch r := rng.IntN(100); {
 		case r < 35:
@@ -112,6 +129,13 @@ type driver struct {
 	dupCallbacks  atomic.Int64 // repeated success callbacks answered
 	dupWebhooks   atomic.Int64 // webhooks sent again that the shop accepted
 	gatewayResend atomic.Int64 // rounds of webhooks sent again because the shop lagged
+	saves         atomic.Int64 // cards saved
+	dupCharges    atomic.Int64 // billing charges sent twice at once
+	chargeRepeats atomic.Int64 // billing charges sent again while the payment was processing
+	chargeRetries atomic.Int64 // billing charges sent again after a failure (a kill)
+
+	methodsMu sync.Mutex
+	methods   map[string]*savedMethod // by customer
 
 	mu       sync.Mutex
 	refunds  []okRefund
@@ -121,6 +145,7 @@ type driver struct {
 func newDriver(shop, tossURL, stripeURL string, store payments.Store) *driver {
 	return &driver{
 		shop: shop, toss: tossURL, stripe: stripeURL, store: store,
+		methods: map[string]*savedMethod{},
 		client: &http.Client{
 			Timeout:       10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -207,6 +232,12 @@ func retryable(status int) bool {
 
 // do sends r until it gets an answer that is not retryable, or ctx ends.
 func (d *driver) do(ctx context.Context, r request) (answer, error) {
+	return d.doCounted(ctx, r, nil)
+}
+
+// doCounted is do that also adds the requests it sends again to again,
+// when not nil.
+func (d *driver) doCounted(ctx context.Context, r request, again *atomic.Int64) (answer, error) {
 	backoff := 25 * time.Millisecond
 	for {
 		a, err := d.send(ctx, r)
@@ -220,6 +251,9 @@ func (d *driver) do(ctx context.Context, r request) (answer, error) {
 			return a, fmt.Errorf("%s %s: gave up: %w", r.method, r.url, err)
 		}
 		d.retries.Add(1)
+		if again != nil {
+			again.Add(1)
+		}
 		sleep(ctx, backoff)
 		backoff = min(2*backoff, 400*time.Millisecond)
 	}
@@ -270,6 +304,8 @@ func (d *driver) run(ctx context.Context, f *flow) error {
 		err = d.payVirtualAccount(ctx, f)
 	case stripeCheckout:
 		err = d.payCheckout(ctx, f)
+	case tossBilling:
+		err = d.payBilling(ctx, f)
 	}
 	if err != nil {
 		return err
@@ -433,6 +469,113 @@ func (d *driver) payCheckout(ctx context.Context, f *flow) error {
 	return nil
 }
 
+// savedMethod is the card saved for one customer.
+type savedMethod struct {
+	mu sync.Mutex
+	id string
+}
+
+// method returns the id of the card saved for customer, saving it first
+// when no flow of the customer has: the customer's orders share it.
+func (d *driver) method(ctx context.Context, customer string) (string, error) {
+	d.methodsMu.Lock()
+	m := d.methods[customer]
+	if m == nil {
+		m = &savedMethod{}
+		d.methods[customer] = m
+	}
+	d.methodsMu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.id != "" {
+		return m.id, nil
+	}
+	id, err := d.saveCard(ctx, customer)
+	if err != nil {
+		return "", err
+	}
+	m.id = id
+	d.saves.Add(1)
+	return id, nil
+}
+
+// saveCard saves a card for customer as the shop's page and the customer
+// do: the billing-auth window's parameters from the shop, the window at
+// "Toss", and Toss's redirect to the shop's callback, which issues the
+// billing key and sends the browser on with the method's id.
+func (d *driver) saveCard(ctx context.Context, customer string) (string, error) {
+	var ready toss.BillingReadyResponse
+	if _, err := d.expect(ctx, jsonRequest("POST", d.shop+"/payments/toss/billing/ready", map[string]any{
+		"customer_id": customer, "success_url": d.shop + "/?saved=" + customer, "fail_url": d.shop + "/?unsaved=" + customer,
+	}, d.admin()), http.StatusOK, &ready); err != nil {
+		return "", err
+	}
+	w := ready.Toss
+	a, err := d.expect(ctx, formRequest(d.toss+"/sandbox/billing", url.Values{
+		"clientKey": {w.ClientKey}, "customerKey": {w.CustomerKey}, "method": {w.Request.Method},
+		"successUrl": {w.Request.SuccessURL}, "failUrl": {w.Request.FailURL}, "action": {"approve"},
+	}), http.StatusSeeOther, nil)
+	if err != nil {
+		return "", err
+	}
+	callback := a.header.Get("Location")
+	if !strings.HasPrefix(callback, d.shop+"/payments/toss/billing/success?") {
+		return "", fmt.Errorf("billing window of %s: redirected to %q, not to the success callback", customer, callback)
+	}
+	// A browser whose request failed reloads the callback.
+	a, err = d.do(ctx, request{method: "GET", url: callback})
+	if err != nil {
+		return "", err
+	}
+	loc := a.header.Get("Location")
+	u, err := url.Parse(loc)
+	if a.status != http.StatusSeeOther || err != nil || !strings.HasPrefix(loc, d.shop+"/?") ||
+		u.Query().Get("saved") != customer || u.Query().Get("method_id") == "" {
+		d.problem("%s: the billing success callback answered %s, Location %q", customer, a, loc)
+		return "", fmt.Errorf("%s: save the card: %s", customer, a)
+	}
+	return u.Query().Get("method_id"), nil
+}
+
+// payBilling charges the order with the customer's saved card through
+// the admin route, as a subscription's scheduler does; with dupCharge
+// twice at once.
+func (d *driver) payBilling(ctx context.Context, f *flow) error {
+	id, err := d.method(ctx, f.customer)
+	if err != nil {
+		return err
+	}
+	f.method = id
+	if !f.dupCharge {
+		return d.charge(ctx, f)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- d.charge(ctx, f) }()
+	}
+	err = errors.Join(<-errs, <-errs)
+	d.dupCharges.Add(1)
+	return err
+}
+
+// charge sends POST /payments/charge for f until the shop answers: 200
+// with the payment, or 202 while its outcome is not known yet. It sends
+// no Idempotency-Key, as a scheduler that only knows the order does not:
+// the library's own guarantee keeps the order from being charged twice.
+func (d *driver) charge(ctx context.Context, f *flow) error {
+	a, err := d.doCounted(ctx, jsonRequest("POST", d.shop+"/payments/charge", map[string]any{
+		"order_number": f.order, "method_id": f.method,
+	}, d.admin()), &d.chargeRetries)
+	if err != nil {
+		return err
+	}
+	if a.status != http.StatusOK && a.status != http.StatusAccepted {
+		d.problem("%s: charge: %s", f.order, a)
+		return fmt.Errorf("%s: charge: %s", f.order, a)
+	}
+	return nil
+}
+
 // publicStatus is the part of GET /payments/status the driver reads.
 type publicStatus struct {
 	Status payments.Status `json:"status"`
@@ -466,7 +609,15 @@ func (d *driver) waitPaid(ctx context.Context, f *flow) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: still %s: %w", f.order, v.Status, ctx.Err())
 		}
-		if f.kind != tossCard && time.Now().After(resendAt) {
+		switch {
+		case f.kind == tossCard || time.Now().Before(resendAt):
+		case f.kind == tossBilling:
+			// The charge is still processing (a kill cut it): a
+			// scheduler asks again, which must not charge again.
+			d.chargeRepeats.Add(1)
+			_ = d.charge(ctx, f)
+			resendAt = time.Now().Add(time.Second)
+		default:
 			d.gatewayResend.Add(1)
 			d.resend(ctx, f, false)
 			resendAt = time.Now().Add(time.Second)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -130,9 +131,9 @@ func cleanEnv() []string {
 }
 
 // startFakes starts the fakes process and waits until it answers.
-func startFakes(t *testing.T, bin, tossAddr, stripeAddr, shopURL string, log *os.File) {
+func startFakes(t *testing.T, bin, tossAddr, stripeAddr, shopURL string, slowBilling int, log *os.File) {
 	t.Helper()
-	cmd := exec.Command(bin, "-toss", tossAddr, "-stripe", stripeAddr, "-shop", shopURL)
+	cmd := exec.Command(bin, "-toss", tossAddr, "-stripe", stripeAddr, "-shop", shopURL, "-slow-billing", strconv.Itoa(slowBilling))
 	cmd.Env = append(cleanEnv(),
 		"TOSS_SECRET_KEY="+tossSecretKey, "TOSS_CLIENT_KEY="+tossClientKey,
 		"STRIPE_SECRET_KEY="+stripeSecretKey, "STRIPE_WEBHOOK_SECRET="+stripeWebhookSecret)

@@ -3,19 +3,21 @@
 // the kill test in package crash: the shop under test is killed and
 // restarted many times while the gateways' state lives on here.
 //
-//	fakes -toss 127.0.0.1:7001 -stripe 127.0.0.1:7002 -shop http://127.0.0.1:7000
+//	fakes -toss 127.0.0.1:7001 -stripe 127.0.0.1:7002 -shop http://127.0.0.1:7000 [-slow-billing n]
 //
 // The keys come from the environment, under the names the shop reads:
 // TOSS_SECRET_KEY, TOSS_CLIENT_KEY, STRIPE_SECRET_KEY and
 // STRIPE_WEBHOOK_SECRET (the Stripe fake signs its events with it, so the
 // shop verifies them). Both fakes send their webhooks to the shop's
-// routes under -shop.
+// routes under -shop. The Toss fake runs a billing-key charge a while
+// after it received it, and -slow-billing n makes one in n slower than
+// the shop waits before it settles a charge itself.
 //
 // Besides the fakes' own API and sandbox pages, each address serves a few
 // control routes for the test:
 //
 //	GET  /control/healthz
-//	GET  /control/orders/{number}           what the gateway holds for the order (JSON, see tossLedger, stripeLedger)
+//	GET  /control/orders/{number}           what the gateway holds for the order, billing-key charges included (JSON, see tossLedger, stripeLedger)
 //	POST /control/orders/{number}/webhooks  send every webhook made so far for the order to the shop again, as a gateway retries a delivery
 //
 // It prints "fakes ready" on standard output once both addresses listen,
@@ -31,6 +33,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -52,24 +55,39 @@ const (
 	// refundTransferDelay is how long the refund of a deposited virtual
 	// account stays PENDING at the Toss fake.
 	refundTransferDelay = 500 * time.Millisecond
+	// billingLatency is how long the Toss fake takes to run a billing-key
+	// charge once it has received it, the card company's approval (a
+	// second or more with the real Toss; less here, below the shop's
+	// PAYMENTS_SETTLE_AFTER of 1s, so that the shop's sweep leaves a live
+	// charge alone). A shop killed meanwhile has sent the charge but
+	// cannot learn its outcome, and the charge still runs, as a server
+	// runs a request whose client went away.
+	billingLatency = 400 * time.Millisecond
+	// slowBillingLatency is the latency of the slow billing charges that
+	// -slow-billing asks for: longer than the shop waits before it
+	// settles a charge itself, so that its sweep reads the charge (not
+	// there yet) and sends it again, with the same Idempotency-Key, while
+	// the first still runs.
+	slowBillingLatency = 1500 * time.Millisecond
 )
 
 func main() {
 	tossAddr := flag.String("toss", "127.0.0.1:0", "listen address of the Toss fake")
 	stripeAddr := flag.String("stripe", "127.0.0.1:0", "listen address of the Stripe fake")
 	shopURL := flag.String("shop", "", "base URL of the shop, where webhooks go (required)")
+	slowBilling := flag.Int("slow-billing", 0, "make one billing charge in `n` slow (0: none)")
 	flag.Parse()
 	if *shopURL == "" {
 		log.Fatal("fakes: -shop is required")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *tossAddr, *stripeAddr, *shopURL); err != nil {
+	if err := run(ctx, *tossAddr, *stripeAddr, *shopURL, *slowBilling); err != nil {
 		log.Fatal("fakes: ", err)
 	}
 }
 
-func run(ctx context.Context, tossAddr, stripeAddr, shopURL string) error {
+func run(ctx context.Context, tossAddr, stripeAddr, shopURL string, slowBilling int) error {
 	tossLn, err := net.Listen("tcp", tossAddr)
 	if err != nil {
 		return err
@@ -98,9 +116,10 @@ func run(ctx context.Context, tossAddr, stripeAddr, shopURL string) error {
 			WebhookSecret: os.Getenv("STRIPE_WEBHOOK_SECRET"),
 			WebhookClient: hooks,
 		}),
-		stripeKey: os.Getenv("STRIPE_SECRET_KEY"),
-		shopURL:   shopURL,
-		hooks:     hooks,
+		stripeKey:   os.Getenv("STRIPE_SECRET_KEY"),
+		shopURL:     shopURL,
+		hooks:       hooks,
+		slowBilling: slowBilling,
 	}
 	servers := []*http.Server{
 		{Handler: f.tossRoutes(), ReadHeaderTimeout: 10 * time.Second},
@@ -135,15 +154,37 @@ type fakes struct {
 	stripeKey string
 	shopURL   string
 	hooks     *http.Client
+	// slowBilling makes one billing charge in slowBilling slow; 0 none.
+	slowBilling int
 }
 
 func (f *fakes) tossRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", f.toss)
+	mux.Handle("POST /v1/billing/{billingKey}", slow(func() time.Duration {
+		if f.slowBilling > 0 && rand.IntN(f.slowBilling) == 0 {
+			return slowBillingLatency
+		}
+		return billingLatency
+	}, f.toss))
 	mux.HandleFunc("GET /control/healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /control/orders/{number}", f.tossOrder)
 	mux.HandleFunc("POST /control/orders/{number}/webhooks", f.tossResend)
 	return mux
+}
+
+// slow has next serve a request a while (delay) after it was received
+// whole, even when its client has gone by then.
+func slow(delay func() time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		time.Sleep(delay())
+		next.ServeHTTP(w, r.WithContext(context.WithoutCancel(r.Context())))
+	})
 }
 
 func (f *fakes) stripeRoutes() http.Handler {
@@ -156,19 +197,23 @@ func (f *fakes) stripeRoutes() http.Handler {
 }
 
 // tossLedger is what the Toss fake holds for one order: every payment
-// whose orderId is one of the order's attempts.
+// whose orderId is one of the order's attempts, and how many billing-key
+// charges (POST /v1/billing/{billingKey}) named one of those orderIds and
+// really ran, idempotent replays apart and refused ones included.
 type tossLedger struct {
-	Payments []tossPayment `json:"payments"`
+	Payments       []tossPayment `json:"payments"`
+	BillingCharges int           `json:"billing_charges"`
 }
 
 // tossPayment is one Toss payment, with how often money moved for it:
 // Confirms and CancelCalls count the confirm and cancel requests that
 // really ran (not idempotent replays), Cancels are the cancels Toss
-// recorded.
+// recorded. Type is BILLING for a payment made by a billing-key charge.
 type tossPayment struct {
 	OrderID       string  `json:"order_id"`
 	PaymentKey    string  `json:"payment_key"`
 	Status        string  `json:"status"`
+	Type          string  `json:"type"`
 	Method        string  `json:"method"`
 	TotalAmount   int64   `json:"total_amount"`
 	BalanceAmount int64   `json:"balance_amount"`
@@ -182,12 +227,13 @@ func (f *fakes) tossOrder(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
 	led := tossLedger{Payments: []tossPayment{}}
 	for _, id := range tossOrderIDs(number) {
+		led.BillingCharges += f.toss.Executions(tosstest.OpChargeBillingKey, id)
 		p, ok := f.toss.Payment(id)
 		if !ok || p.OrderID != id {
 			continue
 		}
 		tp := tossPayment{
-			OrderID: p.OrderID, PaymentKey: p.PaymentKey, Status: p.Status,
+			OrderID: p.OrderID, PaymentKey: p.PaymentKey, Status: p.Status, Type: p.Type,
 			TotalAmount: p.TotalAmount, BalanceAmount: p.BalanceAmount, Approved: p.ApprovedAt != nil,
 			Cancels:     []int64{},
 			Confirms:    f.toss.Executions(tosstest.OpConfirm, p.PaymentKey),
