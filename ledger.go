@@ -16,8 +16,9 @@ const (
 	// LedgerRefund is money returned: a Toss cancel, a Stripe refund or
 	// payment_refund balance transaction. Its Amount is negative.
 	LedgerRefund LedgerKind = "refund"
-	// LedgerDispute is money withdrawn or reinstated by a dispute (a
-	// Stripe adjustment whose source is a dispute).
+	// LedgerDispute is money withdrawn (a negative Amount, with the
+	// dispute fee as Fee) or reinstated (positive) by a dispute (a Stripe
+	// adjustment whose source is a dispute).
 	LedgerDispute LedgerKind = "dispute"
 	// LedgerFee is a fee that belongs to no single sale entry of the
 	// ledger: a Toss settlement row (the fees Toss keeps from a
@@ -47,6 +48,9 @@ type LedgerEntry struct {
 	// stored in [Refund.GatewayReference] (the Toss cancel's
 	// transactionKey, a Stripe re_… id).
 	RefundReference string
+	// DisputeReference is, for a dispute, the gateway's id of the dispute
+	// as stored in [Dispute.ID] (a Stripe dp_… id).
+	DisputeReference string
 	// OrderNumber is the application's order number where the gateway
 	// knows it (Stripe metadata order_number); GatewayOrderID is the
 	// gateway's order id (the Toss orderId). Either helps find a payment

@@ -33,9 +33,12 @@ var _ payments.LedgerReader = (*Gateway)(nil)
 // payment_refund are [payments.LedgerRefund]s whose RefundReference is
 // the re_… id, and refund_failure and payment_failure_refund the same
 // refunds given back (a positive amount); an adjustment whose source is
-// a dispute is a [payments.LedgerDispute]; stripe_fee, stripe_fx_fee and
+// a dispute is a [payments.LedgerDispute] (the disputed amount withdrawn,
+// negative, with the dispute fee, or reinstated); stripe_fee, stripe_fx_fee and
 // tax_fee are [payments.LedgerFee]s; the rest (payouts, transfers …)
-// [payments.LedgerOther]. Every entry keeps Stripe's fee and net, and its
+// [payments.LedgerOther]. A partially captured charge's entry is of the
+// amount captured: Stripe records the whole authorisation and a
+// partial_capture_reversal of the rest, which is LedgerOther. Every entry keeps Stripe's fee and net, and its
 // available_on as the payout day.
 func (g *Gateway) ReadLedger(ctx context.Context, p *payments.LedgerParams, fn func([]payments.LedgerEntry) error) error {
 	size := p.PageSize
@@ -86,6 +89,12 @@ func ledgerEntry(t *stripego.BalanceTransaction) payments.LedgerEntry {
 	if t.Source != nil {
 		src = *t.Source
 	}
+	switch {
+	case t.ReportingCategory == stripego.BalanceTransactionReportingCategoryPartialCaptureReversal:
+		// Folded into its charge's entry below.
+		e.Kind = payments.LedgerOther
+		return e
+	}
 	switch t.Type {
 	case stripego.BalanceTransactionTypeCharge, stripego.BalanceTransactionTypePayment:
 		e.Kind = payments.LedgerPayment
@@ -100,6 +109,18 @@ func ledgerEntry(t *stripego.BalanceTransaction) payments.LedgerEntry {
 				e.Status = payments.StatusFailed
 			}
 			e.GatewayStatus = string(ch.Status)
+			if ch.Captured && ch.AmountCaptured > 0 && ch.AmountCaptured < t.Amount {
+				// A partial capture: the charge's transaction is for the
+				// whole authorisation, and a partial_capture_reversal gives
+				// the rest back (https://docs.stripe.com/reports/reporting-categories).
+				// The entry is of what was captured.
+				released := payments.Amount(t.Amount - ch.AmountCaptured)
+				e.Amount -= released
+				e.Net -= released
+				if !e.PayoutDate.IsZero() {
+					e.Payout = e.Net
+				}
+			}
 		}
 	case stripego.BalanceTransactionTypeRefund, stripego.BalanceTransactionTypePaymentRefund,
 		stripego.BalanceTransactionTypeRefundFailure, stripego.BalanceTransactionTypePaymentFailureRefund:
@@ -117,6 +138,7 @@ func ledgerEntry(t *stripego.BalanceTransaction) payments.LedgerEntry {
 		e.Kind = payments.LedgerOther
 		if dp := src.Dispute; dp != nil {
 			e.Kind = payments.LedgerDispute
+			e.DisputeReference = dp.ID
 			if dp.PaymentIntent != nil {
 				e.Reference = dp.PaymentIntent.ID
 			}

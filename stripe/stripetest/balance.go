@@ -2,6 +2,7 @@ package stripetest
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,22 +25,33 @@ type FeeConfig struct {
 	// becomes available (available_on, the start of that UTC day);
 	// default 2.
 	AvailableDays int
+	// Dispute is the fee of a chargeback, in minor units of the
+	// dispute's currency, charged on the balance transaction that
+	// withdraws the disputed amount: zero for Stripe's US fee of $15.00
+	// (https://stripe.com/pricing#disputes), negative for none. Stripe
+	// keeps it when the dispute is won; other countries charge other
+	// fees.
+	Dispute int64
 }
 
 // BalanceTransaction is what GET /v1/balance_transactions reports of one
 // transaction (https://docs.stripe.com/api/balance_transactions/object),
 // as [Server.AlterBalanceTransaction] may change it.
 type BalanceTransaction struct {
-	ID                string
-	Type              string // charge, payment, refund, payment_refund, refund_failure
-	ReportingCategory string // charge, refund, refund_failure
+	ID string
+	// Type is charge, payment, refund, payment_refund, refund_failure
+	// or adjustment; ReportingCategory charge, refund, refund_failure,
+	// dispute, dispute_reversal or partial_capture_reversal
+	// (https://docs.stripe.com/reports/reporting-categories).
+	Type              string
+	ReportingCategory string
 	Amount            int64
 	Fee               int64
 	Net               int64
 	Currency          string
 	Created           int64
 	AvailableOn       int64
-	// Source is the id of the charge or refund.
+	// Source is the id of the charge, refund or dispute.
 	Source string
 	// SourceStatus, if set, replaces the status of the charge the source
 	// renders (succeeded, pending, failed) when data.source is expanded.
@@ -77,6 +89,17 @@ type feeDetailJSON struct {
 	Currency    string `json:"currency"`
 	Description string `json:"description"`
 	Type        string `json:"type"`
+}
+
+// disputeFee is the fee of a chargeback.
+func (s *Server) disputeFee() int64 {
+	switch {
+	case s.fees.Dispute < 0:
+		return 0
+	case s.fees.Dispute == 0:
+		return 1500
+	}
+	return s.fees.Dispute
 }
 
 // fee is the fee of a payment of amount.
@@ -129,8 +152,41 @@ func (s *Server) balanceLocked() []BalanceTransaction {
 		if bank(ch) {
 			typ = "payment" // https://docs.stripe.com/payments/ach-direct-debit
 		}
+		// A partial capture makes two balance transactions: the charge,
+		// for the whole authorisation, and one that reverses the part
+		// released; together they are the amount captured
+		// (https://docs.stripe.com/reports/reporting-categories). Stripe
+		// does not say which of them bears the fee, or the reversal's type
+		// and source: the fake charges the fee of the amount captured on
+		// the charge and makes the reversal an adjustment of the charge.
+		captured := ch.amount
+		if ch.amountCaptured > 0 {
+			captured = ch.amountCaptured
+		}
 		add(BalanceTransaction{ID: ch.balanceTxn, Type: typ, ReportingCategory: "charge", Amount: ch.amount,
-			Fee: s.fee(ch.amount), Currency: ch.currency, Created: ch.created, Source: ch.id}, ch.paymentIntent)
+			Fee: s.fee(captured), Currency: ch.currency, Created: ch.created, Source: ch.id}, ch.paymentIntent)
+		if captured < ch.amount {
+			add(BalanceTransaction{ID: "txn_release_" + ch.id, Type: "adjustment", ReportingCategory: "partial_capture_reversal",
+				Amount: captured - ch.amount, Currency: ch.currency, Created: max(ch.capturedAt, ch.created), Source: ch.id}, ch.paymentIntent)
+		}
+	}
+	// A chargeback withdraws the disputed amount and the dispute fee when
+	// it is opened, and a won one reinstates the amount: adjustments whose
+	// source is the dispute, reporting categories dispute and
+	// dispute_reversal; an inquiry moves no money
+	// (https://docs.stripe.com/disputes/how-disputes-work,
+	// https://docs.stripe.com/api/disputes/object#dispute_object-balance_transactions).
+	for _, id := range s.disputeOrder {
+		dp := s.disputes[id]
+		if dp.inquiry {
+			continue
+		}
+		add(BalanceTransaction{ID: dp.withdrawnTxn, Type: "adjustment", ReportingCategory: "dispute", Amount: -dp.amount,
+			Fee: s.disputeFee(), Currency: dp.currency, Created: dp.created, Source: dp.id})
+		if dp.status == "won" {
+			add(BalanceTransaction{ID: dp.reinstatedTxn, Type: "adjustment", ReportingCategory: "dispute_reversal", Amount: dp.amount,
+				Currency: dp.currency, Created: dp.closed, Source: dp.id})
+		}
 	}
 	for _, re := range s.refunds {
 		ch := s.charges[re.charge]
@@ -152,6 +208,29 @@ func (s *Server) balanceLocked() []BalanceTransaction {
 		return strings.Compare(b.ID, a.ID)
 	})
 	return out
+}
+
+// balanceList is the balance list built once: the transactions newest
+// first and each one's index by id.
+type balanceList struct {
+	txns  []BalanceTransaction
+	index map[string]int
+}
+
+// balanceCached returns the balance list, built again only after a
+// change (see [Server.lock]). Called with s.mu held.
+func (s *Server) balanceCached() *balanceList {
+	if s.balanceCache == nil {
+		bl := &balanceList{txns: s.balanceLocked()}
+		bl.index = make(map[string]int, len(bl.txns))
+		for i, t := range bl.txns {
+			if _, dup := bl.index[t.ID]; !dup {
+				bl.index[t.ID] = i // the first, as a scan would find
+			}
+		}
+		s.balanceCache = bl
+	}
+	return s.balanceCache
 }
 
 // listBalanceTransactions is GET /v1/balance_transactions
@@ -211,7 +290,8 @@ func (s *Server) listBalanceTransactions(req *apiRequest) (any, *Error) {
 		if rest = strings.TrimPrefix(rest, "."); rest != "" {
 			_, errCh := parseExpand(kindCharge, []string{rest})
 			_, errRe := parseExpand(kindRefund, []string{rest})
-			if errCh != nil && errRe != nil {
+			_, errDp := parseExpand(kindDispute, []string{rest})
+			if errCh != nil && errRe != nil && errDp != nil {
 				return nil, errInvalid("expand", "This property cannot be expanded ("+web.Clip(e, 80)+").")
 			}
 			if sourceExp == nil {
@@ -220,16 +300,42 @@ func (s *Server) listBalanceTransactions(req *apiRequest) (any, *Error) {
 			sourceExp[rest] = true
 		}
 	}
-	var all []BalanceTransaction
-	for _, t := range s.balanceLocked() {
-		switch {
-		case hasType && t.Type != typ, hasSource && t.Source != source, hasCurrency && t.Currency != strings.ToLower(currency),
-			hasGT && t.Created <= gt, hasGTE && t.Created < gte, hasLT && t.Created >= lt, hasLTE && t.Created > lte:
-			continue
-		}
-		all = append(all, t)
+	bl := s.balanceCached()
+	// The list is newest first, so a created range is one run of it,
+	// found by binary search; the other filters are applied one by one.
+	lo, hi := 0, len(bl.txns)
+	if hasLTE {
+		lo = max(lo, sort.Search(len(bl.txns), func(i int) bool { return bl.txns[i].Created <= lte }))
 	}
-	page, more, err := listPage(all, func(t BalanceTransaction) string { return t.ID }, "balance_transaction", after, before, int(limit))
+	if hasLT {
+		lo = max(lo, sort.Search(len(bl.txns), func(i int) bool { return bl.txns[i].Created < lt }))
+	}
+	if hasGTE {
+		hi = min(hi, sort.Search(len(bl.txns), func(i int) bool { return bl.txns[i].Created < gte }))
+	}
+	if hasGT {
+		hi = min(hi, sort.Search(len(bl.txns), func(i int) bool { return bl.txns[i].Created <= gt }))
+	}
+	hi = max(lo, hi)
+	all := bl.txns[lo:hi]
+	pos := func(id string) (int, bool) {
+		i, ok := bl.index[id]
+		if !ok || i < lo || i >= hi {
+			return 0, false
+		}
+		return i - lo, true
+	}
+	if hasType || hasSource || hasCurrency {
+		var kept []BalanceTransaction
+		for _, t := range all {
+			if (hasType && t.Type != typ) || (hasSource && t.Source != source) || (hasCurrency && t.Currency != strings.ToLower(currency)) {
+				continue
+			}
+			kept = append(kept, t)
+		}
+		all, pos = kept, nil
+	}
+	page, more, err := listPageAt(all, func(t BalanceTransaction) string { return t.ID }, pos, "balance_transaction", after, before, int(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -246,8 +352,20 @@ func (s *Server) listBalanceTransactions(req *apiRequest) (any, *Error) {
 // of them set), and whether more objects follow in that direction. An
 // unknown cursor is resource_missing, naming the parameter.
 func listPage[T any](all []T, id func(T) string, noun, after, before string, limit int) ([]T, bool, *Error) {
+	return listPageAt(all, id, nil, noun, after, before, limit)
+}
+
+// listPageAt is listPage with pos, if not nil, to find an object's index
+// in all by its id at once.
+func listPageAt[T any](all []T, id func(T) string, pos func(string) (int, bool), noun, after, before string, limit int) ([]T, bool, *Error) {
 	start, end := 0, len(all)
 	cursor := func(v, param string) (int, *Error) {
+		if pos != nil {
+			if i, ok := pos(v); ok {
+				return i, nil
+			}
+			return 0, errNoSuch(noun, web.Clip(v, 60), param)
+		}
 		for i, o := range all {
 			if id(o) == v {
 				return i, nil
@@ -286,7 +404,11 @@ func (s *Server) renderBalance(t BalanceTransaction, expandSource bool, exp expa
 		out.Status = "available"
 	}
 	if t.Fee != 0 {
-		out.FeeDetails = append(out.FeeDetails, feeDetailJSON{Amount: t.Fee, Currency: t.Currency, Description: "Stripe processing fees", Type: "stripe_fee"})
+		desc := "Stripe processing fees"
+		if t.ReportingCategory == "dispute" {
+			desc = "Dispute fee"
+		}
+		out.FeeDetails = append(out.FeeDetails, feeDetailJSON{Amount: t.Fee, Currency: t.Currency, Description: desc, Type: "stripe_fee"})
 	}
 	if !expandSource {
 		return out
@@ -301,6 +423,9 @@ func (s *Server) renderBalance(t BalanceTransaction, expandSource bool, exp expa
 	} else if re := s.refunds[t.Source]; re != nil {
 		sub, _ := parseExpand(kindRefund, keys(exp))
 		out.Source = s.renderRefund(re, sub)
+	} else if dp := s.disputes[t.Source]; dp != nil {
+		sub, _ := parseExpand(kindDispute, keys(exp))
+		out.Source = s.renderDispute(dp, sub)
 	}
 	return out
 }
@@ -319,7 +444,7 @@ func keys(e expansion) []string {
 // charge the library never created, in the balance. It returns the
 // PaymentIntent's id.
 func (s *Server) ChargeOutside(amount int64, currency string, metadata map[string]string) string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	pi := &paymentIntent{id: newID("pi_", 24), secret: newID("secret_", 24), created: s.now().Unix(), amount: amount,
 		currency: strings.ToLower(currency), status: "processing", paymentMethod: "pm_card_visa",
@@ -334,7 +459,7 @@ func (s *Server) ChargeOutside(amount int64, currency string, metadata map[strin
 // the library never asked for. It returns the refund's id, or "" when
 // nothing is left to refund.
 func (s *Server) RefundOutside(paymentIntent string, amount int64) string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	pi := s.intents[paymentIntent]
 	if pi == nil {
@@ -360,7 +485,7 @@ func (s *Server) RefundOutside(paymentIntent string, amount int64) string {
 // if Stripe had lost them: the one with that id (txn_…), those of that
 // source (ch_…, re_…), or the charge's of that PaymentIntent (pi_…).
 func (s *Server) HideBalanceTransaction(id string) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	if s.balance.hidden == nil {
 		s.balance.hidden = map[string]bool{}
@@ -373,7 +498,7 @@ func (s *Server) HideBalanceTransaction(id string) {
 // for [Server.HideBalanceTransaction]. Net is recomputed before change
 // runs; change may set it too.
 func (s *Server) AlterBalanceTransaction(id string, change func(*BalanceTransaction)) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	if s.balance.changed == nil {
 		s.balance.changed = map[string][]func(*BalanceTransaction){}
@@ -384,7 +509,7 @@ func (s *Server) AlterBalanceTransaction(id string, change func(*BalanceTransact
 // BalanceTransactions returns the account's balance transactions, newest
 // first, as the list reports them.
 func (s *Server) BalanceTransactions() []BalanceTransaction {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	return s.balanceLocked()
 }

@@ -78,6 +78,7 @@ func (s *Server) capturePI(req *apiRequest) (any, *Error) {
 	}
 	ch.uncaptured = false
 	ch.amountCaptured = amount
+	ch.capturedAt = s.now().Unix()
 	// The rest of the authorisation is released, and shows as refunded
 	// on the charge.
 	ch.amountRefunded += ch.amount - amount
@@ -110,6 +111,7 @@ func (s *Server) expireAuthorizations() {
 		}
 		pi.amountCapturable = 0
 		s.cancelIntent(pi, "automatic")
+		s.balanceCache = nil
 	}
 }
 
@@ -117,7 +119,7 @@ func (s *Server) expireAuthorizations() {
 // authorisations past their capture_before on the server's clock (which
 // every API request does too); see [Config].AuthorizationValidity.
 func (s *Server) ExpireAuthorizations() {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.expireAuthorizations()
 }

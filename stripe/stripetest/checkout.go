@@ -304,7 +304,7 @@ func (s *Server) expire(cs *checkoutSession) {
 // POST /v1/checkout/sessions/{id}/expire does. It returns an *[Error] for
 // an unknown or no longer open session.
 func (s *Server) ExpireSession(id string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	cs := s.session(id)
 	if cs == nil {
@@ -324,7 +324,7 @@ func (s *Server) ExpireSession(id string) error {
 // session open. With [PMThreeDSecure] the PaymentIntent waits in
 // requires_action; finish with [Server.Authenticate].
 func (s *Server) CompleteSession(id, pm string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	cs := s.session(id)
 	if cs == nil {
@@ -410,7 +410,7 @@ func (s *Server) paySession(cs *checkoutSession, pmID, base string) (string, *Er
 // one that is not open, one already discounted or a percentage out of
 // range.
 func (s *Server) Discount(id string, percentOff int64) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	cs := s.session(id)
 	switch {

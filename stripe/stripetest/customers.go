@@ -354,7 +354,7 @@ func (s *Server) renderSetupSession(ss *setupSession, exp expansion) *sessionJSO
 // authentication at setup is assumed to succeed; what the card does when
 // charged later follows its test behaviour.
 func (s *Server) CompleteSetup(id, pm string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	_, err := s.completeSetupLocked(id, pm)
 	return err
@@ -387,7 +387,7 @@ func (s *Server) completeSetupLocked(id, pmAlias string) (string, error) {
 // SavedPaymentMethods returns the ids of the PaymentMethods attached to
 // customer.
 func (s *Server) SavedPaymentMethods(customerID string) []string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	var out []string
 	for pm, c := range s.savedLocked().attached {
@@ -413,7 +413,7 @@ var setupTemplate = template.Must(template.New("setup").Parse(`<!doctype html>
 // setupPage is GET /sandbox/setup/{id}: the hosted page of a setup-mode
 // session.
 func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.lock()
 	ss := s.savedLocked().sessions[r.PathValue("id")]
 	open := ss != nil && ss.status == "open"
 	s.mu.Unlock()
@@ -434,7 +434,7 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "stripetest: bad form", http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
+	s.lock()
 	ss := s.savedLocked().sessions[r.PathValue("id")]
 	var target string
 	var err error

@@ -108,7 +108,7 @@ func (s *Server) process(pi *paymentIntent) {
 // this call, so that a test decides when. It returns an *[Error] for an
 // unknown PaymentIntent or one that is not processing.
 func (s *Server) Settle(paymentIntentID string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	pi := s.intents[paymentIntentID]
 	if pi == nil {

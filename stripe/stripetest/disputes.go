@@ -31,6 +31,10 @@ type dispute struct {
 	dueBy      int64
 	submission int64
 	evidence   bool
+	// closed is when it was won or lost; withdrawnTxn and reinstatedTxn
+	// are the ids of its balance transactions.
+	closed                      int64
+	withdrawnTxn, reinstatedTxn string
 }
 
 // Test payment methods that open disputes
@@ -119,7 +123,7 @@ func (s *Server) openDispute(ch *charge, reason string, inquiry bool) *dispute {
 	}
 	dp := &dispute{id: newID("dp_", 24), created: s.now().Unix(), amount: amount, currency: ch.currency, charge: ch.id,
 		pi: ch.paymentIntent, reason: reason, status: "needs_response", inquiry: inquiry,
-		dueBy: s.now().Add(7 * 24 * time.Hour).Unix()}
+		dueBy: s.now().Add(7 * 24 * time.Hour).Unix(), withdrawnTxn: newID("txn_", 24), reinstatedTxn: newID("txn_", 24)}
 	if inquiry {
 		dp.status = "warning_needs_response"
 	}
@@ -141,7 +145,7 @@ func (s *Server) openDispute(ch *charge, reason string, inquiry bool) *dispute {
 // dispute id, or an *[Error] when the PaymentIntent has no captured
 // charge.
 func (s *Server) OpenDispute(paymentIntentID, reason string, inquiry bool) (string, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	pi := s.intents[paymentIntentID]
 	if pi == nil {
@@ -161,7 +165,7 @@ func (s *Server) OpenDispute(paymentIntentID, reason string, inquiry bool) (stri
 // does (needs_response → under_review, warning_needs_response →
 // warning_under_review), with charge.dispute.updated.
 func (s *Server) ReviewDispute(id string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	dp := s.disputes[id]
 	switch {
@@ -184,7 +188,7 @@ func (s *Server) ReviewDispute(id string) error {
 // lost (charge.dispute.closed); an inquiry is closed (warning_closed)
 // whatever won says.
 func (s *Server) ResolveDispute(id string, won bool) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	dp := s.disputes[id]
 	if dp == nil {
@@ -211,6 +215,7 @@ func (s *Server) closeDispute(dp *dispute, won bool) {
 	default:
 		dp.status = "lost"
 	}
+	dp.closed = s.now().Unix()
 	s.emit("charge.dispute.closed", s.renderDispute(dp, nil))
 	if dp.status == "won" {
 		s.emit("charge.dispute.funds_reinstated", s.renderDispute(dp, nil))

@@ -32,8 +32,9 @@
 // POST /v1/payment_intents/{id}/capture, GET /v1/disputes/{id},
 // GET /v1/disputes (payment_intent or charge, limit),
 // POST /v1/disputes/{id}/close and
-// GET /v1/balance_transactions (made from the fake's charges and refunds,
-// with the fees of [FeeConfig]; [Server.ChargeOutside],
+// GET /v1/balance_transactions (made from the fake's charges, partial
+// captures, refunds and chargebacks, with the fees of [FeeConfig];
+// [Server.ChargeOutside],
 // [Server.RefundOutside], [Server.HideBalanceTransaction] and
 // [Server.AlterBalanceTransaction] make it disagree with a store). Bodies are decoded as
 // stripe-go sends them (nested keys such as

@@ -76,7 +76,7 @@ func (s *Server) emit(eventType string, object any) {
 // Events returns the events created so far, oldest first, with their
 // delivery state. Events are recorded whether or not WebhookURL is set.
 func (s *Server) Events() []Event {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	out := make([]Event, len(s.events))
 	for i, e := range s.events {
@@ -186,7 +186,7 @@ func (d *deliverer) run() {
 
 func (d *deliverer) deliver(rec *Event) {
 	s := d.s
-	s.mu.Lock()
+	s.lock()
 	payload := rec.Payload
 	s.mu.Unlock()
 	status, errMsg := 0, ""
@@ -208,7 +208,7 @@ func (d *deliverer) deliver(rec *Event) {
 	} else if status < 200 || status > 299 {
 		errMsg = "webhook endpoint answered " + http.StatusText(status)
 	}
-	s.mu.Lock()
+	s.lock()
 	rec.Attempts++
 	rec.LastStatus = status
 	rec.LastError = errMsg

@@ -194,6 +194,7 @@ type charge struct {
 	// amountCaptured, once captured, is what was taken; the rest of the
 	// authorisation was released and counts as refunded.
 	amountCaptured int64
+	capturedAt     int64
 	captureBefore  int64
 	expired        bool // the authorisation lapsed uncaptured
 	disputed       bool

@@ -439,7 +439,7 @@ func (s *Server) getCharge(req *apiRequest) (any, *Error) {
 // requires_payment_method with last_payment_error
 // payment_intent_authentication_failure.
 func (s *Server) Authenticate(paymentIntentID string, approve bool) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	pi := s.intents[paymentIntentID]
 	if pi == nil {

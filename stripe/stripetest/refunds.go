@@ -123,7 +123,7 @@ func (s *Server) createRefund(req *apiRequest) (any, *Error) {
 // refund.failed for a failure). It returns an *[Error] for an unknown
 // refund or one with nothing left to settle.
 func (s *Server) SettleRefund(id string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	re := s.refunds[id]
 	switch {
@@ -151,7 +151,7 @@ func (s *Server) SettleRefund(id string) error {
 // test card. It returns an *[Error] for an unknown refund or one already
 // failed or canceled.
 func (s *Server) FailRefund(id, failureReason string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	re := s.refunds[id]
 	switch {

@@ -214,7 +214,7 @@ func (s *Server) checkoutView(cs *checkoutSession) checkoutView {
 }
 
 func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.lock()
 	cs := s.session(r.PathValue("id"))
 	var write func(http.ResponseWriter)
 	if cs == nil {
@@ -232,7 +232,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		s.message(http.StatusBadRequest, "Bad request", "The form could not be read.")(w)
 		return
 	}
-	s.mu.Lock()
+	s.lock()
 	write := s.checkoutSubmitLocked(r)
 	s.mu.Unlock()
 	write(w)
@@ -319,7 +319,7 @@ func appendQuery(rawURL string, q url.Values) string {
 }
 
 func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.lock()
 	var write func(http.ResponseWriter)
 	att := s.attempts[r.PathValue("id")]
 	if att == nil || s.intents[att.paymentIntent] == nil {
@@ -337,7 +337,7 @@ func (s *Server) authSubmit(w http.ResponseWriter, r *http.Request) {
 		s.message(http.StatusBadRequest, "Bad request", "The form could not be read.")(w)
 		return
 	}
-	s.mu.Lock()
+	s.lock()
 	var write func(http.ResponseWriter)
 	att := s.attempts[r.PathValue("id")]
 	switch {

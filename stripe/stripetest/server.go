@@ -191,11 +191,17 @@ type Server struct {
 	acacia    bool
 	fees      FeeConfig
 
-	mu       sync.Mutex
-	sessions map[string]*checkoutSession
-	intents  map[string]*paymentIntent
-	charges  map[string]*charge
-	refunds  map[string]*refund
+	// mu guards the state; s.lock takes it for a change, and drops what
+	// is cached of the state (balanceCache).
+	mu sync.Mutex
+	// balanceCache is the balance list as balanceLocked built it, kept
+	// while only balance reads take the lock, so that paging through a
+	// long list builds it once.
+	balanceCache *balanceList
+	sessions     map[string]*checkoutSession
+	intents      map[string]*paymentIntent
+	charges      map[string]*charge
+	refunds      map[string]*refund
 	// refundOrder lists refund ids oldest first, for GET /v1/refunds.
 	refundOrder []string
 	methods     map[string]*paymentMethod
@@ -344,6 +350,12 @@ type apiRequest struct {
 	requestID string
 }
 
+// lock takes s.mu for a caller that may change the state.
+func (s *Server) lock() {
+	s.mu.Lock()
+	s.balanceCache = nil
+}
+
 // apiHandler runs with s.mu held. It returns the object to answer with
 // (as JSON, status 200) or an error.
 type apiHandler func(s *Server, req *apiRequest) (any, *Error)
@@ -353,7 +365,7 @@ type apiHandler func(s *Server, req *apiRequest) (any, *Error)
 // stored for idempotent replay, as with Stripe's 409/429/5xx from in front
 // of the API, so a retry with the same Idempotency-Key is executed.
 func (s *Server) FailNext(n, status int, errType, code string) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	for range n {
 		s.faults = append(s.faults, fault{status: status, errType: errType, code: code})
@@ -369,7 +381,7 @@ func (s *Server) FailNext(n, status int, errType, code string) {
 // handler panics with [http.ErrAbortHandler], which net/http turns into a
 // reset stream.
 func (s *Server) DropAfterProcessing(n int) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.drops += n
 }
@@ -377,7 +389,7 @@ func (s *Server) DropAfterProcessing(n int) {
 // Calls returns a copy of the API request log, oldest first. The log keeps
 // the latest 10,000 calls.
 func (s *Server) Calls() []Call {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	kept := s.calls[max(0, len(s.calls)-maxCalls):]
 	out := make([]Call, len(kept))
@@ -394,7 +406,7 @@ func (s *Server) Calls() []Call {
 // checks are not counted, so "one PaymentIntent created" is
 // Executed(OpCreatePaymentIntent) == 1.
 func (s *Server) Executed(op string) int {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	return s.executed[op]
 }
@@ -516,7 +528,11 @@ func (s *Server) endpoint(op string, h apiHandler) http.Handler {
 			return
 		}
 
-		s.mu.Lock()
+		if op == OpListBalanceTransactions {
+			s.mu.Lock() // a read: the balance list cached stays valid
+		} else {
+			s.lock()
+		}
 		res, drop := s.execute(op, h, req, apiKey, idemHeader, useIdem, fingerprint(flat))
 		s.mu.Unlock()
 		finish(res, false, drop)

@@ -58,7 +58,7 @@ type Call struct {
 
 // Calls returns the log of /v1 requests, oldest first.
 func (s *Server) Calls() []Call {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.calls)
 }
@@ -68,7 +68,7 @@ func (s *Server) Calls() []Call {
 // that retries a confirm with the same Idempotency-Key sees
 // Executions(OpConfirm, paymentKey) == 1 however many times it sent it.
 func (s *Server) Executions(op Op, id string) int {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, c := range s.calls {
@@ -87,7 +87,7 @@ func (s *Server) FailNext(n int, code string) {
 	if _, ok := ErrorFor(code); !ok {
 		panic("tosstest: FailNext: unknown Toss error code " + code)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.failN, s.failCode = max(n, 0), code
 }
@@ -95,7 +95,7 @@ func (s *Server) FailNext(n int, code string) {
 // DropNext makes the next n /v1 requests close the connection without an
 // answer and without doing anything. n <= 0 turns it off.
 func (s *Server) DropNext(n int) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.dropN = max(n, 0)
 }
@@ -107,7 +107,7 @@ func (s *Server) DropNext(n int) {
 // hijacked (HTTP/2) the handler aborts with [http.ErrAbortHandler] instead.
 // n <= 0 turns it off.
 func (s *Server) DropAfterProcessing(n int) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.dropAfter = max(n, 0)
 }
@@ -116,7 +116,7 @@ func (s *Server) DropAfterProcessing(n int) {
 // Idempotency-Key is reserved, so a repeat meanwhile gets 409
 // IDEMPOTENT_REQUEST_PROCESSING). d <= 0 turns it off.
 func (s *Server) Delay(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.delay = max(d, 0)
 }

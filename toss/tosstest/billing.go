@@ -97,7 +97,7 @@ func (s *Server) AuthorizeBilling(customerKey, method string) (authKey string, e
 	if method != methodCard && method != methodTransfer {
 		return "", apiError("NOT_SUPPORTED_METHOD")
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	key := "bln_" + randText(alnum, 20)
 	s.billingLocked().auths[key] = &billingAuth{customerKey: customerKey, method: method}
@@ -108,7 +108,7 @@ func (s *Server) AuthorizeBilling(customerKey, method string) (authKey string, e
 // customer or the card company revoked it) and sends BILLING_DELETED with
 // the key and reason. Later charges of it fail with NOT_FOUND_BILLING.
 func (s *Server) DeleteBillingKeyAtToss(billingKey, reason string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	bk := s.billingLocked().keys[billingKey]
 	if bk == nil || bk.deleted {
@@ -135,7 +135,7 @@ func (s *Server) DeclineBilling(billingKey, code string) error {
 	if _, ok := ErrorFor(code); code != "" && !ok {
 		return errors.New("tosstest: unknown Toss error code " + code)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	bk := s.billingLocked().keys[billingKey]
 	if bk == nil {
@@ -147,7 +147,7 @@ func (s *Server) DeclineBilling(billingKey, code string) error {
 
 // BillingKeys returns the billing keys issued and not deleted.
 func (s *Server) BillingKeys() []string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	var out []string
 	for k, bk := range s.billingLocked().keys {
@@ -214,7 +214,7 @@ func (s *Server) issueBillingKey(c *apiCtx) result {
 	if e := s.checkCustomerKey(customerKey); e != nil {
 		return errResult(e)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	st := s.billingLocked()
 	auth := st.auths[authKey]
@@ -282,7 +282,7 @@ func (s *Server) chargeBillingKey(c *apiCtx) result {
 	case secretKeyKind(c.key) == keyWidget:
 		return named(errResult(apiError("INVALID_API_KEY")))
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	bk := s.billingLocked().keys[key]
@@ -322,7 +322,7 @@ func (s *Server) chargeBillingKey(c *apiCtx) result {
 // empty object. Config.NoBillingDelete serves no such route instead.
 func (s *Server) deleteBillingKey(c *apiCtx) result {
 	key := c.r.PathValue("billingKey")
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	bk := s.billingLocked().keys[key]
 	if bk == nil || bk.deleted || bk.owner != c.key {

@@ -370,7 +370,7 @@ func (s *Server) authorize(w PaymentWindow, keyKind string) (string, *Error) {
 	if e != nil {
 		return "", e
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	s.dispatchLocked(s.sweepLocked(now))
@@ -398,7 +398,7 @@ func (s *Server) Open(orderID string, amount int64, orderName string) (paymentKe
 	if _, _, e := validateWindow(PaymentWindow{OrderID: orderID, Amount: amount, OrderName: orderName}); e != nil {
 		return "", e
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	s.dispatchLocked(s.sweepLocked(now))
@@ -416,7 +416,7 @@ func (s *Server) FailConfirm(id, code string) error {
 	if _, ok := ErrorFor(code); !ok {
 		return fmt.Errorf("tosstest: FailConfirm: unknown Toss error code %q", code)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	rec := s.findLocked(id)
 	if rec == nil {
@@ -429,7 +429,7 @@ func (s *Server) FailConfirm(id, code string) error {
 // Payment returns a copy of the payment with paymentKey id, or else of the
 // newest payment of orderId id, across all merchants.
 func (s *Server) Payment(id string) (Payment, bool) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.dispatchLocked(s.sweepLocked(s.nowLocked()))
 	rec := s.findLocked(id)
@@ -448,7 +448,7 @@ func (s *Server) Payment(id string) (Payment, bool) {
 // error. Deposit fails if there is no such payment, it is not waiting for a
 // deposit, or its account has expired.
 func (s *Server) Deposit(ctx context.Context, id string) error {
-	s.mu.Lock()
+	s.lock()
 	now := s.nowLocked()
 	hooks := s.sweepLocked(now)
 	rec := s.findLocked(id)
@@ -486,7 +486,7 @@ func (s *Server) Deposit(ctx context.Context, id string) error {
 // status and PAYMENT_STATUS_CHANGED. It fails if the payment is not a
 // virtual account that was paid and not canceled since.
 func (s *Server) ReverseDeposit(ctx context.Context, id string) error {
-	s.mu.Lock()
+	s.lock()
 	now := s.nowLocked()
 	hooks := s.sweepLocked(now)
 	rec := s.findLocked(id)
@@ -507,6 +507,7 @@ func (s *Server) ReverseDeposit(ctx context.Context, id string) error {
 			p.BalanceAmount, p.SuppliedAmount, p.VAT = 0, 0, 0
 		} else {
 			p.Status = StatusWaitingForDeposit
+			s.markLiveLocked(rec)
 			p.ApprovedAt = nil
 			p.VirtualAccount.DepositorName = nil
 		}
@@ -535,7 +536,7 @@ func (s *Server) SettleRefund(id, status string) error {
 	default:
 		return fmt.Errorf("tosstest: SettleRefund: status %q is not %s, %s or %s", status, RefundCompleted, RefundFailed, RefundPartialFailed)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.dispatchLocked(s.sweepLocked(s.nowLocked()))
 	rec := s.findLocked(id)

@@ -20,7 +20,7 @@ func (r result) with(hooks []*Webhook) result {
 // getPayment is GET /v1/payments/{paymentKey}
 // (https://docs.tosspayments.com/reference#paymentkey로-결제-조회).
 func (s *Server) getPayment(c *apiCtx) result {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	hooks := s.sweepLocked(s.nowLocked())
 	rec := s.payments[c.r.PathValue("paymentKey")]
@@ -33,12 +33,13 @@ func (s *Server) getPayment(c *apiCtx) result {
 // getPaymentByOrderID is GET /v1/payments/orders/{orderId}
 // (https://docs.tosspayments.com/reference#orderid로-결제-조회): the newest payment of the order.
 func (s *Server) getPaymentByOrderID(c *apiCtx) result {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	hooks := s.sweepLocked(s.nowLocked())
 	orderID := c.r.PathValue("orderId")
-	for i := len(s.records) - 1; i >= 0; i-- {
-		if rec := s.records[i]; rec.p.OrderID == orderID && rec.visibleTo(c.key) {
+	recs := s.byOrder[orderID]
+	for i := len(recs) - 1; i >= 0; i-- {
+		if rec := recs[i]; rec.visibleTo(c.key) {
 			return okResult(rec, hooks)
 		}
 	}
@@ -70,7 +71,7 @@ func (s *Server) confirm(c *apiCtx) result {
 		return named(errResult(apiError("BELOW_ZERO_AMOUNT")))
 	}
 
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	hooks := s.sweepLocked(now)
@@ -124,6 +125,7 @@ func (s *Server) approveLocked(rec *record, now time.Time) []*Webhook {
 	switch rec.method {
 	case methodVirtualAccount:
 		p.Status = StatusWaitingForDeposit
+		s.markLiveLocked(rec)
 		p.Secret = ptr(newSecret())
 		hours := rec.validHours
 		if hours == 0 {
@@ -232,7 +234,7 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 		return fail("INVALID_REQUEST")
 	}
 
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	hooks := s.sweepLocked(now)
@@ -343,6 +345,7 @@ func (s *Server) cancelPayment(c *apiCtx) result {
 		// PENDING until then (https://docs.tosspayments.com/guides/payment/virtual-account).
 		p.VirtualAccount.RefundStatus = RefundPending
 		rec.refunds = append(rec.refunds, pendingRefund{tx: tx, amount: amount, due: now.Add(s.cfg.RefundTransferDelay)})
+		s.markLiveLocked(rec)
 	}
 	if p.Status != before {
 		hooks = append(hooks, s.statusChangedLocked(rec, now))
@@ -453,7 +456,7 @@ func (s *Server) issueVirtualAccount(c *apiCtx) result {
 		}
 	}
 
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	hooks := s.sweepLocked(now)

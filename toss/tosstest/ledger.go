@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -188,6 +189,35 @@ func (s *Server) ledgerLocked(key string, all bool) []row {
 	return out
 }
 
+// ledgerView is a merchant's ledger built once: its rows, each
+// transactionKey's first row, and the settlement rows of the queries
+// asked.
+type ledgerView struct {
+	rows        []row
+	index       map[string]int
+	settlements map[string][]Settlement
+}
+
+// ledgerViewLocked returns the ledger of merchant key, built again only
+// after a change (see [Server.lock]).
+func (s *Server) ledgerViewLocked(key string) *ledgerView {
+	if v := s.ledgerCache[key]; v != nil {
+		return v
+	}
+	v := &ledgerView{rows: s.ledgerLocked(key, false), settlements: map[string][]Settlement{}}
+	v.index = make(map[string]int, len(v.rows))
+	for i, r := range v.rows {
+		if _, dup := v.index[r.tx.TransactionKey]; !dup {
+			v.index[r.tx.TransactionKey] = i
+		}
+	}
+	if s.ledgerCache == nil {
+		s.ledgerCache = map[string]*ledgerView{}
+	}
+	s.ledgerCache[key] = v
+	return v
+}
+
 // parseLedgerTime reads a startDate or endDate: yyyy-MM-ddTHH:mm:ss in
 // Korean time, a date alone meaning its midnight
 // (https://docs.tosspayments.com/reference#거래-조회).
@@ -254,20 +284,23 @@ func (s *Server) transactions(c *apiCtx) result {
 		return errResult(e)
 	}
 	after := q.Get("startingAfter")
-	s.mu.Lock()
-	rows := s.ledgerLocked(c.key, false)
-	s.mu.Unlock()
+	s.mu.Lock() // a read: the ledger cached stays valid
+	defer s.mu.Unlock()
+	v := s.ledgerViewLocked(c.key)
+	rows := v.rows
 	out := []Transaction{}
-	started := after == ""
-	for _, r := range rows {
-		if !started {
-			started = r.tx.TransactionKey == after
-			continue
+	start := 0
+	if after != "" {
+		i, ok := v.index[after]
+		if !ok {
+			return jsonResult(out)
 		}
-		if r.at.Before(from) || r.at.After(to) {
-			continue
-		}
-		if len(out) == limit {
+		start = i + 1
+	}
+	// The rows are in time order: those of [from, to] are one run.
+	start = max(start, sort.Search(len(rows), func(i int) bool { return !rows[i].at.Before(from) }))
+	for _, r := range rows[min(start, len(rows)):] {
+		if r.at.After(to) || len(out) == limit {
 			break
 		}
 		out = append(out, r.tx)
@@ -306,31 +339,32 @@ func (s *Server) settlements(c *apiCtx) result {
 		page = n
 	}
 	fromDay, toDay := from.In(s.kst).Format(time.DateOnly), to.In(s.kst).Format(time.DateOnly)
-	s.mu.Lock()
-	rows := s.ledgerLocked(c.key, false)
-	s.mu.Unlock()
+	s.mu.Lock() // a read: the ledger cached stays valid
+	defer s.mu.Unlock()
+	v := s.ledgerViewLocked(c.key)
+	// The rows of the query, all pages, made once for paging through.
+	q3 := dateType + " " + fromDay + " " + toDay
+	all, ok := v.settlements[q3]
+	if !ok {
+		for _, r := range v.rows {
+			st, ok := s.settlementOf(r)
+			if !ok {
+				continue
+			}
+			day := st.SoldDate
+			if dateType == "paidOutDate" {
+				day = st.PaidOutDate
+			}
+			if day < fromDay || day > toDay {
+				continue
+			}
+			all = append(all, st)
+		}
+		v.settlements[q3] = all
+	}
 	out := []Settlement{}
-	skip := (page - 1) * size
-	for _, r := range rows {
-		st, ok := s.settlementOf(r)
-		if !ok {
-			continue
-		}
-		day := st.SoldDate
-		if dateType == "paidOutDate" {
-			day = st.PaidOutDate
-		}
-		if day < fromDay || day > toDay {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		if len(out) == size {
-			break
-		}
-		out = append(out, st)
+	if skip := (page - 1) * size; skip < len(all) {
+		out = append(out, all[skip:min(skip+size, len(all))]...)
 	}
 	return jsonResult(out)
 }
@@ -376,7 +410,7 @@ func (s *Server) ApproveOutside(orderID string, amount int64) (string, error) {
 	if e != nil {
 		return "", e
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	rec := s.payments[key]
 	rec.claim(s.windowOwner())
@@ -389,7 +423,7 @@ func (s *Server) ApproveOutside(orderID string, amount int64) (string, error) {
 // dashboard: a cancel the library never asked for, with the same rules
 // and webhooks as POST /v1/payments/{paymentKey}/cancel.
 func (s *Server) CancelOutside(paymentKey string, amount int64) error {
-	s.mu.Lock()
+	s.lock()
 	rec := s.payments[paymentKey]
 	owner := ""
 	if rec != nil {
@@ -407,7 +441,7 @@ func (s *Server) CancelOutside(paymentKey string, amount int64) error {
 	req, _ := http.NewRequest(http.MethodPost, "/v1/payments/"+paymentKey+"/cancel", nil)
 	req.SetPathValue("paymentKey", paymentKey)
 	res := s.cancelPayment(&apiCtx{r: req, key: owner, body: b})
-	s.mu.Lock()
+	s.lock()
 	s.dispatchLocked(res.hooks)
 	s.mu.Unlock()
 	if res.status != http.StatusOK {
@@ -420,7 +454,7 @@ func (s *Server) CancelOutside(paymentKey string, amount int64) error {
 // /v1/settlements, as if Toss had lost them: the row with that
 // transactionKey, or every row of the payment with that paymentKey.
 func (s *Server) HideTransaction(key string) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	if s.ledger.hidden == nil {
 		s.ledger.hidden = make(map[string]bool)
@@ -433,7 +467,7 @@ func (s *Server) HideTransaction(key string) {
 // status): the row with transactionKey key, or the approval row of the
 // payment with paymentKey key.
 func (s *Server) AlterTransaction(key string, change func(*Transaction)) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	if s.ledger.changed == nil {
 		s.ledger.changed = make(map[string][]func(*Transaction))
@@ -444,7 +478,7 @@ func (s *Server) AlterTransaction(key string, change func(*Transaction)) {
 // Transactions returns the rows of /v1/transactions of every merchant,
 // oldest first, with the discrepancy controls applied.
 func (s *Server) Transactions() []Transaction {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	rows := s.ledgerLocked("", true)
 	out := make([]Transaction, len(rows))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -166,16 +167,25 @@ type Server struct {
 	offset    time.Duration
 	payments  map[string]*record // by paymentKey
 	records   []*record          // in creation order
-	idem      map[idemID]*idemEntry
-	calls     []Call
-	hooks     []*Webhook
-	failN     int
-	failCode  string
-	dropN     int
-	dropAfter int
-	delay     time.Duration
-	ledger    ledgerState
-	billing   billingState // billing.go
+	// byOrder lists the records of each orderId in creation order; live
+	// those sweepLocked may still change (see sweepable), in creation
+	// order once sorted (liveUnsorted: one was added back out of order).
+	byOrder map[string][]*record
+	// ledgerCache holds each merchant's ledger as ledgerLocked built
+	// it, kept while only ledger reads take the lock (see lock).
+	ledgerCache  map[string]*ledgerView
+	live         []*record
+	liveUnsorted bool
+	idem         map[idemID]*idemEntry
+	calls        []Call
+	hooks        []*Webhook
+	failN        int
+	failCode     string
+	dropN        int
+	dropAfter    int
+	delay        time.Duration
+	ledger       ledgerState
+	billing      billingState // billing.go
 }
 
 // record is a payment and the facts the fake keeps beside it.
@@ -202,6 +212,10 @@ type record struct {
 	// approvalTx and vaIssueTx are the transactionKeys of the payment's
 	// approval and virtual-account issue rows in /v1/transactions.
 	approvalTx, vaIssueTx string
+	// seq is the record's index in Server.records; live that it is in
+	// Server.live.
+	seq  int
+	live bool
 }
 
 // pendingRefund is the bank transfer of one virtual-account refund.
@@ -272,6 +286,7 @@ func New(cfg Config) *Server {
 		cancel:    cancel,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 		payments:  make(map[string]*record),
+		byOrder:   make(map[string][]*record),
 		idem:      make(map[idemID]*idemEntry),
 	}
 	s.idle = sync.NewCond(&s.mu)
@@ -327,7 +342,7 @@ func (s *Server) Handler() http.Handler { return s }
 // Close waits for the webhook deliveries in flight and stops new
 // asynchronous ones. It does not close any listener: see [NewTestServer].
 func (s *Server) Close() {
-	s.mu.Lock()
+	s.lock()
 	s.closed = true
 	for s.pending > 0 {
 		s.idle.Wait()
@@ -338,7 +353,7 @@ func (s *Server) Close() {
 
 // Now returns the fake's current time: Config.Now plus every [Server.Advance].
 func (s *Server) Now() time.Time {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	return s.nowLocked()
 }
@@ -353,7 +368,7 @@ func (s *Server) nowLocked() time.Time { return s.cfg.Now().Add(s.offset) }
 // webhooks these transitions cause are sent asynchronously; see
 // [Server.FlushWebhooks].
 func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	if d > 0 {
 		s.offset += d
@@ -367,7 +382,12 @@ func (s *Server) fmtTime(t time.Time) string { return t.In(s.kst).Format("2006-0
 // sweepLocked applies Toss's timers and returns the webhooks to send.
 func (s *Server) sweepLocked(now time.Time) []*Webhook {
 	var hooks []*Webhook
-	for _, rec := range s.records {
+	if s.liveUnsorted {
+		slices.SortFunc(s.live, func(a, b *record) int { return a.seq - b.seq })
+		s.liveUnsorted = false
+	}
+	kept := s.live[:0]
+	for _, rec := range s.live {
 		switch rec.p.Status {
 		case StatusReady:
 			if !now.Before(rec.created.Add(30 * time.Minute)) {
@@ -394,8 +414,50 @@ func (s *Server) sweepLocked(now time.Time) []*Webhook {
 				rec.p.VirtualAccount.RefundStatus = RefundCompleted
 			}
 		}
+		if s.sweepable(rec) {
+			kept = append(kept, rec)
+		} else {
+			rec.live = false
+		}
 	}
+	clear(s.live[len(kept):])
+	s.live = kept
 	return hooks
+}
+
+// lock takes s.mu for a caller that may change the state, and drops
+// what is cached of the state (ledgerCache).
+func (s *Server) lock() {
+	s.mu.Lock()
+	s.ledgerCache = nil
+}
+
+// sweepable reports whether sweepLocked may still change rec: a window
+// or authentication that may expire, a virtual account that may lapse,
+// a refund's transfer that may land.
+func (s *Server) sweepable(rec *record) bool {
+	switch rec.p.Status {
+	case StatusReady, StatusInProgress:
+		return true
+	case StatusWaitingForDeposit:
+		if va := rec.p.VirtualAccount; va != nil && !va.Expired && !rec.dueAt.IsZero() {
+			return true
+		}
+	}
+	return len(rec.refunds) > 0 && s.cfg.RefundTransferDelay > 0
+}
+
+// markLiveLocked puts rec back among the records sweepLocked visits, after
+// a change that may make it sweepable again.
+func (s *Server) markLiveLocked(rec *record) {
+	if rec.live {
+		return
+	}
+	rec.live = true
+	if n := len(s.live); n > 0 && s.live[n-1].seq > rec.seq {
+		s.liveUnsorted = true
+	}
+	s.live = append(s.live, rec)
 }
 
 func (s *Server) expireLocked(rec *record, now time.Time) *Webhook {
@@ -410,10 +472,8 @@ func (s *Server) findLocked(id string) *record {
 	if rec, ok := s.payments[id]; ok {
 		return rec
 	}
-	for i := len(s.records) - 1; i >= 0; i-- {
-		if s.records[i].p.OrderID == id {
-			return s.records[i]
-		}
+	if recs := s.byOrder[id]; len(recs) > 0 {
+		return recs[len(recs)-1]
 	}
 	return nil
 }
@@ -430,8 +490,8 @@ func (s *Server) windowOwner() string {
 // it was approved, issued or cancelled (DUPLICATED_ORDER_ID). Orders
 // whose earlier attempts expired or were aborted may be retried.
 func (s *Server) orderUsedLocked(orderID, owner string) bool {
-	for _, rec := range s.records {
-		if rec.p.OrderID != orderID || (owner != "" && !rec.visibleTo(owner)) {
+	for _, rec := range s.byOrder[orderID] {
+		if owner != "" && !rec.visibleTo(owner) {
 			continue
 		}
 		switch rec.p.Status {
@@ -475,7 +535,10 @@ func (s *Server) newRecordLocked(now time.Time, owner, orderID, orderName string
 		rec.p.Method = ptr("")
 	}
 	s.payments[key] = rec
+	rec.seq = len(s.records)
 	s.records = append(s.records, rec)
+	s.byOrder[orderID] = append(s.byOrder[orderID], rec)
+	s.markLiveLocked(rec)
 	return rec
 }
 

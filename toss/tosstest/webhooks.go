@@ -39,7 +39,7 @@ type Webhook struct {
 // Webhooks returns every webhook produced so far, oldest first, including
 // those not (yet) delivered.
 func (s *Server) Webhooks() []Webhook {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	out := make([]Webhook, len(s.hooks))
 	for i, h := range s.hooks {
@@ -54,7 +54,7 @@ func (s *Server) Webhooks() []Webhook {
 // timers noticed by a request) are asynchronous, as with the real service;
 // those caused by [Server.Deposit] are synchronous.
 func (s *Server) FlushWebhooks() {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	for s.pending > 0 {
 		s.idle.Wait()
@@ -130,7 +130,7 @@ func (s *Server) dispatchLocked(hooks []*Webhook) {
 		for _, h := range hooks {
 			s.deliver(s.ctx, h)
 		}
-		s.mu.Lock()
+		s.lock()
 		s.pending--
 		if s.pending == 0 {
 			s.idle.Broadcast()
@@ -170,7 +170,7 @@ func (s *Server) deliver(ctx context.Context, h *Webhook) {
 			_ = resp.Body.Close()
 		}
 	}
-	s.mu.Lock()
+	s.lock()
 	h.Attempted, h.StatusCode, h.Err = true, status, err
 	s.mu.Unlock()
 }
