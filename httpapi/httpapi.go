@@ -1,7 +1,7 @@
 // Package httpapi mounts every route of the library with one
 // constructor: the Toss and Stripe routes of the configured gateways,
-// /status, and the admin refund routes, under a prefix of your choice
-// (default /payments/).
+// /status, the saved-method routes, /audit, and the admin routes, under a
+// prefix of your choice (default /payments/).
 //
 // # Routes
 //
@@ -9,16 +9,17 @@
 //	GET  /payments/toss/fail              POST /payments/toss/confirm
 //	POST /payments/toss/cancel (admin)    POST /payments/toss/virtual-account
 //	POST /payments/toss/webhook
+//	POST /payments/toss/billing/ready     GET  /payments/toss/billing/success
+//	GET  /payments/toss/billing/fail
 //	POST /payments/stripe/checkout        POST /payments/stripe/intent
 //	POST /payments/stripe/confirm         POST /payments/stripe/verify
 //	POST /payments/stripe/refund (admin)  POST /payments/stripe/webhook
-//	GET  /payments/status
-//	GET  /payments/audit (admin)
+//	POST /payments/stripe/capture (admin) POST /payments/stripe/void (admin)
+//	POST /payments/stripe/dispute/close (admin)
 //	POST /payments/stripe/setup           POST /payments/stripe/setup/verify
-//	POST /payments/toss/billing/ready     GET  /payments/toss/billing/success
-//	GET  /payments/toss/billing/fail
 //	GET  /payments/methods (admin)        DELETE /payments/methods/{method_id} (admin)
-//	POST /payments/charge (admin)
+//	POST /payments/charge (admin)         GET  /payments/audit (admin)
+//	GET  /payments/status
 //
 // Only the routes of configured gateways appear; another method on a
 // route answers 405 method_not_allowed, an unknown path under the prefix
