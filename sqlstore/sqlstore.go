@@ -141,12 +141,18 @@ LIMIT $2`
 	const pending = `delivered_at IS NULL AND dead_at IS NULL`
 	// The claim: due pending rows, not held, that no pending row of the
 	// same payment precedes; rows another claim is taking are skipped,
-	// not waited for.
+	// not waited for. "No pending row precedes" is written as "the row is
+	// its payment's first pending row", a lookup of one index entry per
+	// candidate (ORDER BY … LIMIT 1 on the pending index), so that the
+	// plan stays linear in the backlog even when the statistics still
+	// describe a small table: an anti-join planned from such statistics
+	// compared every pending row with every other one.
 	s.claimSQL = `WITH due AS (
     SELECT o.id FROM ` + s.outboxTable + ` o
     WHERE o.` + pending + ` AND o.due_at <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1)
-        AND NOT EXISTS (SELECT 1 FROM ` + s.outboxTable + ` b
-            WHERE b.order_number = o.order_number AND b.seq < o.seq AND b.` + pending + `)
+        AND o.seq = (SELECT b.seq FROM ` + s.outboxTable + ` b
+            WHERE b.order_number = o.order_number AND b.` + pending + `
+            ORDER BY b.order_number, b.seq LIMIT 1)
     ORDER BY o.due_at, o.order_number, o.seq
     LIMIT $3
     FOR UPDATE SKIP LOCKED
