@@ -40,24 +40,9 @@ FROM generate_series(1, 50000) AS i`); err != nil {
 	}
 	from := time.Now().Add(-72 * time.Hour)
 	to := from.Add(24 * time.Hour)
-	rows, err := db.QueryContext(ctx, `EXPLAIN `+st.MovedSQL(), from, to, from, "", 500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(plan.String(), "payments_moved_idx") || strings.Contains(plan.String(), "Seq Scan") {
-		t.Errorf("PaymentsMoved does not use payments_moved_idx:\n%s", plan.String())
+	plan := explain(t, db, st.MovedSQL(), from, to, from, "", 500)
+	if !strings.Contains(plan, "payments_moved_idx") || strings.Contains(plan, "Seq Scan") {
+		t.Errorf("PaymentsMoved does not use payments_moved_idx:\n%s", plan)
 	}
 }
 

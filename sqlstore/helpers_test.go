@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +88,27 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_ty
 	}
 	t.Fatalf("no backend waits on a lock while running %q", fragment)
 	return 0
+}
+
+// explain returns PostgreSQL's plan of query with args, one line of the
+// plan per line.
+func explain(t testing.TB, db *sql.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `EXPLAIN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }

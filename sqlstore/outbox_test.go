@@ -37,32 +37,12 @@ SELECT 'toss', 'wh_' || i, now() - i * interval '1 second' FROM generate_series(
 			t.Fatal(err)
 		}
 	}
-	explain := func(query string, args ...any) string {
-		t.Helper()
-		rows, err := db.QueryContext(ctx, `EXPLAIN `+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var plan strings.Builder
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan.WriteString(line + "\n")
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return plan.String()
-	}
 	now := time.Now()
-	plan := explain(st.ClaimSQL(), now, now.Add(time.Minute), 16, "tok")
+	plan := explain(t, db, st.ClaimSQL(), now, now.Add(time.Minute), 16, "tok")
 	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "payment_outbox_due_idx") && !strings.Contains(plan, "payment_outbox_pending_idx") {
 		t.Errorf("the claim does not use the pending indexes:\n%s", plan)
 	}
-	plan = explain(st.PruneSQL(), now.Add(-24*time.Hour))
+	plan = explain(t, db, st.PruneSQL(), now.Add(-24*time.Hour))
 	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "payment_outbox_delivered_idx") || !strings.Contains(plan, "payment_events_recorded_idx") {
 		t.Errorf("the prune does not use its indexes:\n%s", plan)
 	}
@@ -89,23 +69,8 @@ FROM generate_series(0, 2399) AS i`); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	rows, err := db.QueryContext(ctx, `EXPLAIN `+st.ClaimSQL(), now, now.Add(time.Minute), 100, "tok")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if p := plan.String(); !regexp.MustCompile(`Index (Only )?Scan using payment_outbox_pending_idx on payment_outbox b.*\n\s*Index Cond: \(+order_number = o`).MatchString(p) || strings.Contains(p, "Join Filter") {
+	plan := explain(t, db, st.ClaimSQL(), now, now.Add(time.Minute), 100, "tok")
+	if p := plan; !regexp.MustCompile(`Index (Only )?Scan using payment_outbox_pending_idx on payment_outbox b.*\n\s*Index Cond: \(+order_number = o`).MatchString(p) || strings.Contains(p, "Join Filter") {
 		t.Errorf("the claim does not look up each payment's pending events by index:\n%s", p)
 	}
 	// And it still claims one event per payment, the first.

@@ -447,24 +447,9 @@ FROM generate_series(1, 20000) AS i`); err != nil {
 	if _, err := db.ExecContext(ctx, `ANALYZE "`+schema+`".payments`); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.QueryContext(ctx, `EXPLAIN `+st.UnsettledSQL(), time.Now(), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(plan.String(), "payments_unsettled_idx") || strings.Contains(plan.String(), "Seq Scan") {
-		t.Errorf("Unsettled does not use payments_unsettled_idx:\n%s", plan.String())
+	plan := explain(t, db, st.UnsettledSQL(), time.Now(), 100)
+	if !strings.Contains(plan, "payments_unsettled_idx") || strings.Contains(plan, "Seq Scan") {
+		t.Errorf("Unsettled does not use payments_unsettled_idx:\n%s", plan)
 	}
 	got, err := st.Unsettled(ctx, time.Now(), 0)
 	if err != nil {
