@@ -265,14 +265,12 @@ func (s *Server) listBalanceTransactions(req *apiRequest) (any, *Error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	if !hasLimit {
-		limit = 10
+	limit, lerr := listLimit(limit, hasLimit)
+	if lerr != nil {
+		return nil, lerr
 	}
-	if limit < 1 || limit > 100 {
-		return nil, errInvalid("limit", "This value must be between 1 and 100.")
-	}
-	if hasAfter && hasBefore {
-		return nil, errInvalid("starting_after", "You may only specify one of these parameters: starting_after, ending_before.")
+	if err := listCursors(hasAfter, hasBefore); err != nil {
+		return nil, err
 	}
 	if hasPayout {
 		// https://docs.stripe.com/api/balance_transactions/list#balance_transaction_list-payout:
@@ -344,6 +342,42 @@ func (s *Server) listBalanceTransactions(req *apiRequest) (any, *Error) {
 		out.Data = append(out.Data, s.renderBalance(t, expandSource, sourceExp))
 	}
 	return out, nil
+}
+
+// listLimit is a list's limit parameter: 10 when absent, otherwise 1 to
+// 100 (https://docs.stripe.com/api/pagination).
+func listLimit(limit int64, has bool) (int64, *Error) {
+	if !has {
+		return 10, nil
+	}
+	if limit < 1 || limit > 100 {
+		return 0, errInvalid("limit", "This value must be between 1 and 100.")
+	}
+	return limit, nil
+}
+
+// listCursors refuses starting_after with ending_before
+// (https://docs.stripe.com/api/pagination).
+func listCursors(hasAfter, hasBefore bool) *Error {
+	if hasAfter && hasBefore {
+		return errInvalid("starting_after", "You may only specify one of these parameters: starting_after, ending_before.")
+	}
+	return nil
+}
+
+// listExpand parses a list's expand[] parameter, whose paths name fields
+// of the listed objects under "data." (https://docs.stripe.com/expand),
+// as the expansions of one object of kind.
+func listExpand(kind string, expand []string) (expansion, *Error) {
+	var items []string
+	for _, x := range expand {
+		rest, ok := strings.CutPrefix(x, "data.")
+		if !ok {
+			return nil, errInvalid("expand", "This property cannot be expanded ("+web.Clip(x, 80)+").")
+		}
+		items = append(items, rest)
+	}
+	return parseExpand(kind, items)
 }
 
 // listPage cuts a page of a list, newest first, as Stripe's cursors do

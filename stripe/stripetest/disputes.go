@@ -1,7 +1,6 @@
 package stripetest
 
 import (
-	"strings"
 	"time"
 
 	"github.com/payments-go/payments/internal/web"
@@ -277,21 +276,11 @@ func (s *Server) listDisputes(req *apiRequest) (any, *Error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	if !hasLimit {
-		limit = 10
+	limit, lerr := listLimit(limit, hasLimit)
+	if lerr != nil {
+		return nil, lerr
 	}
-	if limit < 1 || limit > 100 {
-		return nil, errInvalid("limit", "This value must be between 1 and 100.")
-	}
-	var items []string
-	for _, x := range expand {
-		rest, ok := strings.CutPrefix(x, "data.")
-		if !ok {
-			return nil, errInvalid("expand", "This property cannot be expanded ("+web.Clip(x, 80)+").")
-		}
-		items = append(items, rest)
-	}
-	exp, err := parseExpand(kindDispute, items)
+	exp, err := listExpand(kindDispute, expand)
 	if err != nil {
 		return nil, err
 	}

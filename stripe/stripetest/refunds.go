@@ -1,8 +1,6 @@
 package stripetest
 
 import (
-	"strings"
-
 	"github.com/payments-go/payments/internal/web"
 )
 
@@ -201,24 +199,14 @@ func (s *Server) listRefunds(req *apiRequest) (any, *Error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	if !hasLimit {
-		limit = 10
+	limit, lerr := listLimit(limit, hasLimit)
+	if lerr != nil {
+		return nil, lerr
 	}
-	if limit < 1 || limit > 100 {
-		return nil, errInvalid("limit", "This value must be between 1 and 100.")
+	if err := listCursors(hasAfter, hasBefore); err != nil {
+		return nil, err
 	}
-	if hasAfter && hasBefore {
-		return nil, errInvalid("starting_after", "You may only specify one of these parameters: starting_after, ending_before.")
-	}
-	var items []string
-	for _, p := range expand {
-		rest, ok := strings.CutPrefix(p, "data.")
-		if !ok {
-			return nil, errInvalid("expand", "This property cannot be expanded ("+web.Clip(p, 80)+").")
-		}
-		items = append(items, rest)
-	}
-	exp, err := parseExpand(kindRefund, items)
+	exp, err := listExpand(kindRefund, expand)
 	if err != nil {
 		return nil, err
 	}
