@@ -141,11 +141,9 @@ func (s *Service) recharge(ctx context.Context, p *Payment, n int) (*Payment, er
 	if err != nil {
 		return p, err
 	}
-	ch, err := traced(s, ctx, a.Gateway, "lookup", p, n, func(ctx context.Context) (*Charge, error) {
-		return gw.Lookup(ctx, lookupParams(p, a))
-	})
-	if err == nil && ch.Status != StatusReady && ch.Status != StatusProcessing {
-		return s.recordCharge(ctx, p, n, ch)
+	np, done, err := s.settledAtGateway(ctx, gw, p, n)
+	if done {
+		return np, err
 	}
 	if err != nil && Code(err) != CodePaymentNotFound {
 		return p, err
@@ -166,7 +164,7 @@ func (s *Service) recharge(ctx context.Context, p *Payment, n int) (*Payment, er
 	if err != nil {
 		return p, err
 	}
-	np, err := s.chargeAt(ctx, charger, p, n, m, order, "")
+	np, err = s.chargeAt(ctx, charger, p, n, m, order, "")
 	if Code(err) == CodePaymentDeclined {
 		err = nil
 	}

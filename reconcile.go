@@ -180,6 +180,22 @@ func (s *Service) settle(ctx context.Context, p *Payment) (*Payment, error) {
 	return p, firstErr
 }
 
+// settledAtGateway reads attempt n of p, left processing, from gw. When
+// the gateway reports it past processing, it records that and reports
+// done with the payment as stored; otherwise (still ready or processing
+// there, or the read failed) it reports not done, with the read's error,
+// and the caller repeats the gateway call with the attempt's key.
+func (s *Service) settledAtGateway(ctx context.Context, gw Gateway, p *Payment, n int) (*Payment, bool, error) {
+	ch, err := traced(s, ctx, p.Attempt(n).Gateway, "lookup", p, n, func(ctx context.Context) (*Charge, error) {
+		return gw.Lookup(ctx, lookupParams(p, p.Attempt(n)))
+	})
+	if err == nil && ch.Status != StatusReady && ch.Status != StatusProcessing {
+		np, err := s.recordCharge(ctx, p, n, ch)
+		return np, true, err
+	}
+	return p, false, err
+}
+
 // reconfirm settles attempt n of p, left processing: it reads the attempt
 // from the gateway and, if the customer's authorisation is still waiting
 // for confirmation there, confirms again with the same idempotency key.
@@ -189,11 +205,8 @@ func (s *Service) reconfirm(ctx context.Context, p *Payment, n int) (*Payment, e
 	if err != nil {
 		return p, err
 	}
-	ch, err := traced(s, ctx, a.Gateway, "lookup", p, n, func(ctx context.Context) (*Charge, error) {
-		return gw.Lookup(ctx, lookupParams(p, a))
-	})
-	if err == nil && ch.Status != StatusReady && ch.Status != StatusProcessing {
-		return s.recordCharge(ctx, p, n, ch)
+	if np, done, err := s.settledAtGateway(ctx, gw, p, n); done {
+		return np, err
 	}
 	ch, gerr := traced(s, ctx, a.Gateway, "confirm", p, n, func(ctx context.Context) (*Charge, error) {
 		return gw.Confirm(ctx, &ConfirmParams{
