@@ -5,7 +5,9 @@
 // Payments and events are stored as deep copies, so callers never share
 // memory with the store, exactly as with a database. Delivered events and
 // webhook records stay in memory until [Store.PruneEvents] deletes them,
-// as [payments.Service.Run] does once they are older than its retention.
+// as [payments.Service.Run] does once they are older than its retention;
+// of a delivered event only its id and delivery time are kept, since
+// nothing reads it again.
 package memstore
 
 import (
@@ -25,7 +27,13 @@ type Store struct {
 	mu       sync.Mutex
 	payments map[string]*payments.Payment
 	webhooks map[string]time.Time // by gateway NUL event id: when recorded
-	events   map[string]*entry    // by event id
+	// events holds the events not yet delivered, pending or dead, by id.
+	events map[string]*entry
+	// delivered holds, by id, when each delivered event was delivered
+	// (Unix nanoseconds): a plain number per event, where an entry would
+	// keep a dozen pointers for the garbage collector to trace in a store
+	// that holds every event a run made until they are pruned.
+	delivered map[string]int64
 	// pending holds, by order number, the events neither delivered nor
 	// dead, in Seq order.
 	pending map[string][]*entry
@@ -35,28 +43,28 @@ type Store struct {
 
 // entry is an event in the outbox.
 type entry struct {
-	ev          payments.Event // a copy owned by the store
-	due         time.Time
-	tries       int
-	heldUntil   time.Time
-	token       string
-	lastError   string
-	deliveredAt time.Time
-	deadAt      time.Time
+	ev        payments.Event // a copy owned by the store
+	due       time.Time
+	tries     int
+	heldUntil time.Time
+	token     string
+	lastError string
+	deadAt    time.Time
 	// stream is the key of the pending list the event waits in: its
 	// payment's order number, or payments.MethodStream of its method.
 	stream string
 }
 
-func (e *entry) isPending() bool { return e.deliveredAt.IsZero() && e.deadAt.IsZero() }
+func (e *entry) isPending() bool { return e.deadAt.IsZero() }
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		payments: make(map[string]*payments.Payment),
-		webhooks: make(map[string]time.Time),
-		events:   make(map[string]*entry),
-		pending:  make(map[string][]*entry),
+		payments:  make(map[string]*payments.Payment),
+		webhooks:  make(map[string]time.Time),
+		events:    make(map[string]*entry),
+		delivered: make(map[string]int64),
+		pending:   make(map[string][]*entry),
 	}
 }
 
@@ -125,12 +133,21 @@ func (s *Store) Update(ctx context.Context, p *payments.Payment, events []paymen
 func (s *Store) checkEvents(events []payments.Event) error {
 	seen := make(map[string]bool, len(events))
 	for _, e := range events {
-		if _, dup := s.events[e.ID]; dup || seen[e.ID] || e.ID == "" {
+		if s.stored(e.ID) || seen[e.ID] || e.ID == "" {
 			return &payments.Error{Code: payments.CodeInvalidRequest, Message: "memstore: event id " + strconv.Quote(e.ID) + " is empty or already stored"}
 		}
 		seen[e.ID] = true
 	}
 	return nil
+}
+
+// stored reports whether an event with the id is stored.
+func (s *Store) stored(id string) bool {
+	if _, ok := s.events[id]; ok {
+		return true
+	}
+	_, ok := s.delivered[id]
+	return ok
 }
 
 // addEvents stores the events of the change that is storing p. They share
@@ -255,11 +272,10 @@ func (s *Store) AckEvent(ctx context.Context, id, token string, at time.Time) er
 	if err != nil {
 		return err
 	}
-	e.deliveredAt, e.heldUntil, e.token, e.lastError = at, time.Time{}, "", ""
 	s.dropPending(e)
-	// A delivered event is never read again, only pruned: its payment
-	// need not stay in memory meanwhile.
-	e.ev = payments.Event{ID: e.ev.ID, Seq: e.ev.Seq, Type: e.ev.Type, OrderNumber: e.ev.OrderNumber, At: e.ev.At}
+	// A delivered event is never read again, only pruned.
+	delete(s.events, id)
+	s.delivered[id] = at.UnixNano()
 	return nil
 }
 
@@ -322,6 +338,8 @@ func (s *Store) RequeueEvent(ctx context.Context, id string, at time.Time) error
 	defer s.mu.Unlock()
 	e := s.events[id]
 	switch {
+	case e == nil && s.stored(id):
+		return &payments.Error{Code: payments.CodeInvalidState, Message: "memstore: event " + strconv.Quote(id) + " is not dead"}
 	case e == nil:
 		return &payments.Error{Code: payments.CodeEventNotFound, Message: "memstore: no event " + strconv.Quote(id)}
 	case e.deadAt.IsZero():
@@ -340,9 +358,10 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for id, e := range s.events {
-		if !e.deliveredAt.IsZero() && e.deliveredAt.Before(before) {
-			delete(s.events, id)
+	cut := before.UnixNano()
+	for id, at := range s.delivered {
+		if at < cut {
+			delete(s.delivered, id)
 			n++
 		}
 	}
