@@ -48,9 +48,6 @@ const (
 	// overloadAdded is the mean added latency, read from the flows in
 	// flight, at which a run stops scheduling.
 	overloadAdded = 200 * time.Millisecond
-	// gcEvery bounds the age of a heap reading: the sampler collects
-	// itself when no collection ran for that long.
-	gcEvery = 250 * time.Millisecond
 )
 
 // memSample is a reading of the live heap after a collection, with the
@@ -108,15 +105,22 @@ func run(e *env, pl plan) *result {
 	)
 	ctx := context.Background()
 
-	// The sampler: a heap reading after every collection, and a
-	// collection of its own when none ran for gcEvery.
+	// The sampler: a heap reading after every collection the run makes.
+	// It collects by itself only when the steady state (see below) is
+	// half over without one, so that a short run has a reading too:
+	// collections of its own would add marking work that no
+	// application does, and that work grows with the store's records,
+	// so it would cost the flows latency the library does not cause.
+	t0 := time.Now().Add(2 * time.Millisecond)
+	steadyFrom, steadyTo := t0.Add(pl.latency), t0.Add(pl.duration)
+	forceAt := steadyFrom.Add(steadyTo.Sub(steadyFrom) / 2)
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
 		s := newMemSamples()
 		_, _, lastCycles := readMem(s)
-		lastGC := time.Now()
+		inSteady := 0 // readings taken in the steady state
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -125,19 +129,22 @@ func run(e *env, pl plan) *result {
 				return
 			case <-tick.C:
 			}
-			if time.Since(lastGC) >= gcEvery {
+			if inSteady == 0 && time.Now().After(forceAt) {
 				runtime.GC()
 			}
 			live, stacks, cycles := readMem(s)
 			if cycles != lastCycles {
-				lastCycles, lastGC = cycles, time.Now()
-				samples = append(samples, memSample{at: lastGC, live: live, stacks: stacks, inFlight: inFlight.Load(), completed: completed.Load()})
+				now := time.Now()
+				lastCycles = cycles
+				samples = append(samples, memSample{at: now, live: live, stacks: stacks, inFlight: inFlight.Load(), completed: completed.Load()})
+				if now.After(steadyFrom) {
+					inSteady++
+				}
 			}
 		}
 	}()
 
 	cpu0 := benchpair.CPUTime()
-	t0 := time.Now().Add(time.Millisecond)
 	for i := range n {
 		due := t0.Add(time.Duration(i) * interval)
 		if d := time.Until(due); d > 0 {
