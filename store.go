@@ -11,6 +11,9 @@ import (
 //
 // The contract, checked by paymentstest.RunStoreTests.
 //
+// The payment and the events given to Create and Update, the events'
+// payments included, are the caller's: a store copies what it keeps.
+//
 // Payments:
 //   - Create stores a new payment with Version 1 and sets p.Version to 1; a
 //     second payment for the same order number returns [ErrConflict].
