@@ -20,6 +20,7 @@ func (s *Server) authorize(pi *paymentIntent) {
 	pi.captureBefore = ch.captureBefore
 	pi.latestCharge = ch.id
 	pi.lastError, pi.next, pi.attempt = nil, nil, ""
+	s.holds = append(s.holds, pi)
 	// At 2023-10-16 an authorisation sends charge.succeeded (captured
 	// false) and payment_intent.amount_capturable_updated
 	// (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method).
@@ -97,11 +98,20 @@ func (s *Server) capturePI(req *apiRequest) (any, *Error) {
 // cancellation_reason automatic, with charge.expired and
 // payment_intent.canceled. It runs before every API request, so that a
 // test advances Config.Now and the next request sees the expiry. Called
-// with s.mu held.
+// with s.mu held. It looks at the authorisations still held only, so a
+// request costs the same however many PaymentIntents the server holds.
 func (s *Server) expireAuthorizations() {
+	if len(s.holds) == 0 {
+		return
+	}
 	now := s.now().Unix()
-	for _, pi := range s.intents {
-		if pi.status != "requires_capture" || pi.captureBefore == 0 || now < pi.captureBefore {
+	held := s.holds[:0]
+	for _, pi := range s.holds {
+		if pi.status != "requires_capture" || pi.captureBefore == 0 {
+			continue // captured or canceled: no longer held
+		}
+		if now < pi.captureBefore {
+			held = append(held, pi)
 			continue
 		}
 		if ch := s.charges[pi.latestCharge]; ch != nil {
@@ -113,6 +123,8 @@ func (s *Server) expireAuthorizations() {
 		s.cancelIntent(pi, "automatic")
 		s.balanceCache = nil
 	}
+	clear(s.holds[len(held):])
+	s.holds = held
 }
 
 // ExpireAuthorizations cancels, at once, the manual-capture

@@ -200,8 +200,12 @@ type Server struct {
 	balanceCache *balanceList
 	sessions     map[string]*checkoutSession
 	intents      map[string]*paymentIntent
-	charges      map[string]*charge
-	refunds      map[string]*refund
+	// holds lists the manual-capture PaymentIntents authorised, oldest
+	// first, for expireAuthorizations; those no longer in
+	// requires_capture leave it at its next pass.
+	holds   []*paymentIntent
+	charges map[string]*charge
+	refunds map[string]*refund
 	// refundOrder lists refund ids oldest first, for GET /v1/refunds.
 	refundOrder []string
 	methods     map[string]*paymentMethod
