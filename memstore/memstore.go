@@ -217,39 +217,63 @@ func (s *Store) Unsettled(ctx context.Context, before time.Time, limit int) ([]*
 }
 
 // ClaimEvents implements [payments.Store]. It looks at the first pending
-// event of every payment that has one.
+// event of every payment that has one, and keeps the limit earliest due
+// as it goes rather than sorting them all: the store's lock is held
+// throughout, and with many payments in flight a claim ran more often
+// than anything else under it. The events are copied for the caller
+// after the lock is released: a stored event is never changed.
 func (s *Store) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int, token string) ([]payments.ClaimedEvent, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	var due []*entry
+	var due []*entry // in claim order; with a limit, at most limit of them
 	for _, list := range s.pending {
-		if e := list[0]; !e.due.After(now) && !e.heldUntil.After(now) {
+		e := list[0]
+		if e.due.After(now) || e.heldUntil.After(now) {
+			continue
+		}
+		if limit <= 0 {
 			due = append(due, e)
+			continue
 		}
+		if len(due) == limit {
+			if !claimsBefore(e, due[limit-1]) {
+				continue
+			}
+			due = due[:limit-1]
+		}
+		i := sort.Search(len(due), func(i int) bool { return claimsBefore(e, due[i]) })
+		due = slices.Insert(due, i, e)
 	}
-	sort.Slice(due, func(i, j int) bool {
-		a, b := due[i], due[j]
-		if !a.due.Equal(b.due) {
-			return a.due.Before(b.due)
-		}
-		if a.stream != b.stream {
-			return a.stream < b.stream
-		}
-		return a.ev.Seq < b.ev.Seq
-	})
-	if limit > 0 && len(due) > limit {
-		due = due[:limit]
+	if limit <= 0 {
+		sort.Slice(due, func(i, j int) bool { return claimsBefore(due[i], due[j]) })
 	}
-	out := make([]payments.ClaimedEvent, len(due))
+	evs := make([]payments.Event, len(due))
+	tries := make([]int, len(due))
 	for i, e := range due {
 		e.tries++
 		e.heldUntil, e.token = now.Add(lease), token
-		out[i] = payments.ClaimedEvent{Event: e.ev.Clone(), Tries: e.tries}
+		evs[i], tries[i] = e.ev, e.tries
+	}
+	s.mu.Unlock()
+	out := make([]payments.ClaimedEvent, len(due))
+	for i := range evs {
+		out[i] = payments.ClaimedEvent{Event: evs[i].Clone(), Tries: tries[i]}
 	}
 	return out, nil
+}
+
+// claimsBefore reports whether a is claimed before b: earlier due first,
+// then by stream and Seq.
+func claimsBefore(a, b *entry) bool {
+	if !a.due.Equal(b.due) {
+		return a.due.Before(b.due)
+	}
+	if a.stream != b.stream {
+		return a.stream < b.stream
+	}
+	return a.ev.Seq < b.ev.Seq
 }
 
 // held returns the pending event id held under token, or ErrConflict.
