@@ -249,17 +249,15 @@ func (s *Store) ClaimEvents(ctx context.Context, now time.Time, lease time.Durat
 	if limit <= 0 {
 		sort.Slice(due, func(i, j int) bool { return claimsBefore(due[i], due[j]) })
 	}
-	evs := make([]payments.Event, len(due))
-	tries := make([]int, len(due))
+	out := make([]payments.ClaimedEvent, len(due))
 	for i, e := range due {
 		e.tries++
 		e.heldUntil, e.token = now.Add(lease), token
-		evs[i], tries[i] = e.ev, e.tries
+		out[i] = payments.ClaimedEvent{Event: e.ev, Tries: e.tries}
 	}
 	s.mu.Unlock()
-	out := make([]payments.ClaimedEvent, len(due))
-	for i := range evs {
-		out[i] = payments.ClaimedEvent{Event: evs[i].Clone(), Tries: tries[i]}
+	for i := range out {
+		out[i].Event = out[i].Event.Clone()
 	}
 	return out, nil
 }

@@ -107,7 +107,7 @@ func (s *Server) expireAuthorizations() {
 	now := s.now().Unix()
 	held := s.holds[:0]
 	for _, pi := range s.holds {
-		if pi.status != "requires_capture" || pi.captureBefore == 0 {
+		if pi.status != "requires_capture" {
 			continue // captured or canceled: no longer held
 		}
 		if now < pi.captureBefore {

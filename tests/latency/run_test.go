@@ -120,7 +120,7 @@ func run(e *env, pl plan) *result {
 		defer close(sampled)
 		s := newMemSamples()
 		_, _, lastCycles := readMem(s)
-		inSteady := 0 // readings taken in the steady state
+		steadyRead := false // a reading was taken in the steady state
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -129,7 +129,7 @@ func run(e *env, pl plan) *result {
 				return
 			case <-tick.C:
 			}
-			if inSteady == 0 && time.Now().After(forceAt) {
+			if !steadyRead && time.Now().After(forceAt) {
 				runtime.GC()
 			}
 			live, stacks, cycles := readMem(s)
@@ -137,9 +137,7 @@ func run(e *env, pl plan) *result {
 				now := time.Now()
 				lastCycles = cycles
 				samples = append(samples, memSample{at: now, live: live, stacks: stacks, inFlight: inFlight.Load(), completed: completed.Load()})
-				if now.After(steadyFrom) {
-					inSteady++
-				}
+				steadyRead = steadyRead || now.After(steadyFrom)
 			}
 		}
 	}()
@@ -202,7 +200,7 @@ func run(e *env, pl plan) *result {
 	r.retainedPerFlow = float64(int64(end)-int64(base)) / float64(started)
 	expected := pl.rate * pl.latency.Seconds()
 	for _, s := range samples {
-		if s.at.Before(t0.Add(pl.latency)) || s.at.After(lastDue) || float64(s.inFlight) < expected/2 || s.inFlight == 0 {
+		if s.at.Before(steadyFrom) || s.at.After(lastDue) || float64(s.inFlight) < expected/2 || s.inFlight == 0 {
 			continue
 		}
 		heap := float64(int64(s.live)-int64(base)) - r.retainedPerFlow*float64(s.completed)
